@@ -1,0 +1,40 @@
+# essaim — every target sets up .venv first when it is missing or out of date.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.DEFAULT_GOAL := help
+.PHONY: help setup run test lint typecheck pytest docs clean
+
+help: ## List the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
+	$(BIN)/python -m pip install --quiet --constraint constraints.txt --editable '.[dev]'
+	touch $(STAMP)
+
+setup: $(STAMP) ## Create .venv with essaim and its pinned dependencies
+
+run: $(STAMP) ## Load the bundled knowledge base and show what it holds
+	$(BIN)/essaim summary
+
+test: lint typecheck pytest ## Lint, type-check and run the whole test suite
+
+lint: $(STAMP) ## ruff: lint and formatting
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
+
+typecheck: $(STAMP) ## mypy (strict) over the package
+	$(BIN)/mypy
+
+pytest: $(STAMP) ## The test suite only
+	$(BIN)/python -m pytest
+
+docs: $(STAMP) ## Build the ontology's HTML documentation (pyLODE) into build/docs/
+	$(BIN)/essaim docs --output build/docs/ontology.html
+
+clean: ## Remove the virtual environment and build outputs
+	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache

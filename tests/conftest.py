@@ -1,0 +1,68 @@
+"""Shared fixtures and the rule for tests that need a system package.
+
+A test marked ``@pytest.mark.system("chromium")`` is skipped, with the reason in the summary,
+when the program is missing; when the ``CI`` environment variable is set it fails instead, so
+CI can never skip it silently.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+import rdflib
+
+from essaim.resources import BundledData, bundled_data
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def system_requirement_outcome(program: str, *, ci: bool, found: bool) -> str | None:
+    """What to do about a missing system program: None (run), 'skip' or 'fail'."""
+    if found:
+        return None
+    return "fail" if ci else "skip"
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    for marker in item.iter_markers(name="system"):
+        program = marker.args[0]
+        outcome = system_requirement_outcome(
+            program, ci=bool(os.environ.get("CI")), found=shutil.which(program) is not None
+        )
+        message = f"needs the system program {program!r} (install it: see .ci/run)"
+        if outcome == "fail":
+            pytest.fail(f"{message}; CI is set, so this cannot be skipped", pytrace=False)
+        if outcome == "skip":
+            pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def data() -> BundledData:
+    return bundled_data()
+
+
+@pytest.fixture(scope="session")
+def ontology_graph(data: BundledData) -> rdflib.Graph:
+    """ontology/essaim.ttl alone."""
+    return rdflib.Graph().parse(data.ontology / "essaim.ttl", format="turtle")
+
+
+@pytest.fixture(scope="session")
+def codebook_graph(data: BundledData) -> rdflib.Graph:
+    """Every codebook scheme, in one graph."""
+    graph = rdflib.Graph()
+    for path in sorted((data.ontology / "codebook").glob("*.ttl")):
+        graph.parse(path, format="turtle")
+    return graph
+
+
+@pytest.fixture(scope="session")
+def kb_graph(data: BundledData) -> rdflib.Graph:
+    """Every Turtle file of kb/, in one graph."""
+    graph = rdflib.Graph()
+    for path in sorted(data.kb.rglob("*.ttl")):
+        graph.parse(path, format="turtle")
+    return graph
