@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run test lint typecheck pytest docs clean
+.PHONY: help setup run test lint typecheck pytest docs bench clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -18,14 +18,15 @@ $(STAMP): pyproject.toml constraints.txt
 
 setup: $(STAMP) ## Create .venv with essaim and its pinned dependencies
 
-run: $(STAMP) ## Load the bundled knowledge base and show what it holds
+run: $(STAMP) ## Load the bundled knowledge base into .essaim/ (only what changed) and show it
+	$(BIN)/essaim load
 	$(BIN)/essaim summary
 
 test: lint typecheck pytest ## Lint, type-check and run the whole test suite
 
 lint: $(STAMP) ## ruff: lint and formatting
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
 
 typecheck: $(STAMP) ## mypy (strict) over the package
 	$(BIN)/mypy
@@ -35,6 +36,9 @@ pytest: $(STAMP) ## The test suite only
 
 docs: $(STAMP) ## Build the ontology's HTML documentation (pyLODE) into build/docs/
 	$(BIN)/essaim docs --output build/docs/ontology.html
+
+bench: $(STAMP) ## Benchmark loading and the query mix at 100k, 1M, 5M triples (long; benchmarks/README.md)
+	$(BIN)/python benchmarks/run.py $(BENCH_ARGS)
 
 clean: ## Remove the virtual environment and build outputs
 	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -66,3 +67,16 @@ def kb_graph(data: BundledData) -> rdflib.Graph:
     for path in sorted(data.kb.rglob("*.ttl")):
         graph.parse(path, format="turtle")
     return graph
+
+
+_RDFLIB_CONVERTERS = dict(rdflib.term._toPythonMapping)
+
+
+@pytest.fixture(autouse=True)
+def _rdflib_literal_converters() -> Iterator[None]:
+    """owlrl (run by pySHACL's inference and by the OWL RL test) swaps rdflib's lexical
+    converters for the whole process and leaves some behind (gYear has no rdflib converter to
+    restore); put rdflib's own back after each test so that tests stay independent."""
+    yield
+    rdflib.term._toPythonMapping.clear()
+    rdflib.term._toPythonMapping.update(_RDFLIB_CONVERTERS)

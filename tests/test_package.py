@@ -8,16 +8,16 @@ import sys
 import zipfile
 from pathlib import Path, PurePosixPath
 
-import pyoxigraph as ox
 import pytest
 from typer.testing import CliRunner
 
 from conftest import system_requirement_outcome
 from essaim import namespaces as ns
-from essaim.bundle import bundled_sources, load_bundle
 from essaim.cli import app
+from essaim.loading import load
 from essaim.resources import BundledData
-from essaim.sources import graph_iri, is_rdf
+from essaim.sources import discover, graph_iri, is_rdf
+from essaim.store import EmbeddedStore
 from essaim.summary import summarise
 
 REPO = Path(__file__).resolve().parents[1]
@@ -29,7 +29,7 @@ def test_bundled_data_is_found_in_the_checkout(data: BundledData) -> None:
 
 
 def test_loader_skips_non_rdf_files_by_rule(data: BundledData) -> None:
-    sources, skipped = bundled_sources(data)
+    sources, skipped = discover(data.root, ["ontology", "kb"])
     assert sources[0].relative.parts[0] == "ontology", "ontology/ loads first"
     assert all(is_rdf(s.path) for s in sources)
     assert all(not is_rdf(p) or "vendor" in p.parts for p in skipped)
@@ -45,25 +45,31 @@ def test_graph_iri_is_the_relative_path_without_extension() -> None:
 
 
 def test_every_source_gets_its_own_named_graph(data: BundledData) -> None:
-    store = load_bundle(data)
-    sources, _ = bundled_sources(data)
-    graphs = {g.value for g in store.named_graphs()}
-    assert graphs == {s.graph_iri for s in sources}
-    assert not list(store.quads_for_pattern(None, None, None, ox.DefaultGraph()))
+    store = EmbeddedStore()
+    load(store, [data.ontology, data.kb], base=data.root)
+    sources, _ = discover(data.root, ["ontology", "kb"])
+    assert set(store.named_graphs()) == {s.graph_iri for s in sources} | {ns.META_GRAPH}
+    assert "" not in store.stats().triples_per_graph, "nothing in the store's default graph"
 
 
 def test_summary_counts_the_founding_case(data: BundledData) -> None:
-    result = summarise(load_bundle(data))
+    store = EmbeddedStore()
+    load(store, [data.ontology, data.kb], base=data.root)
+    result = summarise(store)
     assert result.counts["initiatives"] >= 1
     assert result.counts["actors"] >= 20
     assert result.counts["annotations"] >= result.counts["coded facts"] > 0
     assert result.counts["codebook concepts"] > 100
 
 
-def test_cli_summary_prints_the_counts() -> None:
-    result = CliRunner().invoke(app, ["summary"])
+def test_cli_load_then_summary(tmp_path: Path) -> None:
+    runner = CliRunner()
+    loaded = runner.invoke(app, ["--data-dir", str(tmp_path), "load"])
+    assert loaded.exit_code == 0, loaded.output
+    assert "kb/cases/sarthe-ceas72-mise-en-reseau-ess.ttl" in loaded.output
+    result = runner.invoke(app, ["--data-dir", str(tmp_path), "summary"])
     assert result.exit_code == 0, result.output
-    assert "initiatives" in result.output and "skipped by rule" in result.output
+    assert "initiatives" in result.output
 
 
 def test_cli_version_and_help() -> None:

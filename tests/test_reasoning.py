@@ -18,7 +18,9 @@ def closure(*graphs: rdflib.Graph) -> rdflib.Graph:
     merged = rdflib.Graph()
     for graph in graphs:
         merged += graph
-    owlrl.DeductiveClosure(owlrl.OWLRL_Semantics).expand(merged)
+    # improved_datatypes=False: the improved handling swaps rdflib's literal converters for the
+    # whole process (and raises on bad lexical forms elsewhere), see owlrl.DatatypeHandling
+    owlrl.DeductiveClosure(owlrl.OWLRL_Semantics, improved_datatypes=False).expand(merged)
     return merged
 
 

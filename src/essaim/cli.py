@@ -1,19 +1,35 @@
-"""The ``essaim`` command line: thin commands over the domain modules."""
+"""The ``essaim`` command line: thin commands over the store and the domain modules.
+
+Every command opens the store named by ``--store`` / ``ESSAIM_STORE`` (a remote SPARQL 1.1
+server) or else the embedded store in ``--data-dir`` / ``ESSAIM_DATA_DIR`` (default
+``./.essaim``). Errors are one sentence on standard error and a non-zero exit, never a traceback.
+"""
 
 from __future__ import annotations
 
+import functools
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, ParamSpec, TypeVar, cast
 
+import pyoxigraph as ox
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from essaim import __version__
-from essaim.bundle import bundled_sources, load_bundle
+from essaim.config import Settings
 from essaim.docs import build_ontology_docs
+from essaim.loading import LoadError, SourceInvalid, load, validate_files
+from essaim.metadata import read_records
 from essaim.resources import BundledDataMissing, bundled_data
+from essaim.store import Dataset, EmbeddedStore, StoreError, open_store
 from essaim.summary import summarise
+from essaim.validation import ValidationReport
 
 app = typer.Typer(
     name="essaim",
@@ -21,8 +37,43 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
-console = Console()
-err = Console(stderr=True)
+# Piped or captured output is read by programs and people searching it: no line cut there.
+console = Console(width=None if sys.stdout.isatty() else 1000)
+err = Console(stderr=True, width=None if sys.stderr.isatty() else 1000)
+P = ParamSpec("P")
+
+
+def _table(*columns: str, title: str | None = None) -> Table:
+    """A table whose cells wrap instead of being cut, so that IRIs and paths stay whole."""
+    table = Table(title=title)
+    for column in columns:
+        table.add_column(column, overflow="fold")
+    return table
+
+
+R = TypeVar("R")
+
+
+def _friendly(command: Callable[P, R]) -> Callable[P, R]:
+    """Turn essaim's errors into one sentence on standard error and exit status 1."""
+
+    @functools.wraps(command)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return command(*args, **kwargs)
+        except SourceInvalid as exc:
+            for path, report in exc.reports.items():
+                _print_report(path, report, "en")
+            err.print(f"error: {exc}")
+        except (LoadError, StoreError, BundledDataMissing, OSError) as exc:
+            err.print(f"error: {exc}")
+        raise typer.Exit(1)
+
+    return run
+
+
+class _State:
+    settings = Settings()
 
 
 def _version(value: bool) -> None:
@@ -33,36 +84,288 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
+    data_dir: Annotated[
+        Path | None,
+        typer.Option(help="Folder of the embedded store [env: ESSAIM_DATA_DIR; default .essaim]"),
+    ] = None,
+    store: Annotated[
+        str | None,
+        typer.Option(
+            help="Query URL of a SPARQL 1.1 server to use as the store [env: ESSAIM_STORE]"
+        ),
+    ] = None,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
     ] = False,
 ) -> None:
     """essaim: ontology, codebook, case studies and comparative queries on ESS initiatives."""
+    _State.settings = Settings.from_env(data_dir=data_dir, store=store)
 
 
-@app.command()
-def summary() -> None:
-    """Load the bundled ontology and knowledge base and print what they hold."""
-    data = bundled_data()
-    sources, skipped = bundled_sources(data)
-    store = load_bundle(data)
-    result = summarise(store)
-    table = Table(title="essaim knowledge base", show_header=True)
-    table.add_column("what")
-    table.add_column("count", justify="right")
+@contextmanager
+def _store() -> Iterator[Dataset]:
+    store = open_store(_State.settings)
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+@contextmanager
+def _progress(description: str) -> Iterator[Any]:
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TimeElapsedColumn())  # fmt: skip
+    with Progress(*columns, console=err, transient=True) as bar:
+        tasks: dict[str, Any] = {}
+
+        def report(phase: str, done: int, total: int) -> None:
+            if phase not in tasks:
+                tasks[phase] = bar.add_task(f"{description}: {phase}", total=total)
+            bar.update(tasks[phase], completed=done, total=total)
+
+        yield report
+
+
+@app.command("load")
+@_friendly
+def load_command(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Files or folders to load; none: the bundled ontology/ and kb/."),
+    ] = None,
+    trusted: Annotated[
+        bool, typer.Option(help="Skip SHACL validation for data you vouch for.")
+    ] = False,
+    force: Annotated[bool, typer.Option(help="Reload files that have not changed.")] = False,
+) -> None:
+    """Load RDF files, each into its own named graph: validated, all-or-nothing, incremental."""
+    if paths:
+        base, targets = Path.cwd(), list(paths)
+    else:
+        data = bundled_data()
+        base, targets = data.root, [data.ontology, data.kb]
+    with _store() as store, _progress("loading") as report:
+        outcomes = load(store, targets, base=base, trusted=trusted, force=force, progress=report)
+    table = _table("file", "graph", "status", "triples", "seconds")
+    for outcome in outcomes:
+        table.add_row(
+            _relative(outcome.path, base), outcome.graph, outcome.status,
+            str(outcome.triples), f"{outcome.seconds:.2f}",
+        )  # fmt: skip
+    console.print(table)
+
+
+@app.command("validate")
+@_friendly
+def validate_command(
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders to check.")],
+    format: Annotated[str, typer.Option(help="table or json")] = "table",
+    lang: Annotated[str, typer.Option(help="Language of the messages: en or fr.")] = "en",
+) -> None:
+    """Check files against the SHACL contract without loading them (exit 1 on violations)."""
+    if format not in ("table", "json"):
+        raise LoadError(f"unknown format {format!r}: use table or json")
+    with _context_store() as store:
+        reports = validate_files(store, paths, base=Path.cwd())
+    if format == "json":
+        payload = {str(path): report.to_json() for path, report in reports.items()}
+        sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+    else:
+        for path, report in reports.items():
+            _print_report(path, report, lang)
+    if not all(report.conforms for report in reports.values()):
+        raise typer.Exit(1)
+
+
+@contextmanager
+def _context_store() -> Iterator[Dataset]:
+    """The configured store when it exists (it tells the types of resources files refer to);
+    an empty in-memory one otherwise, so that validating creates nothing."""
+    settings = _State.settings
+    if settings.remote is not None or (settings.data_dir / "store").exists():
+        with _store() as store:
+            yield store
+    else:
+        yield EmbeddedStore()
+
+
+def _print_report(path: Path, report: ValidationReport, lang: str) -> None:
+    if report.conforms:
+        console.print(f"[green]✓[/green] {path}: conforms")
+        return
+    table = _table(
+        "focus node", "path", "message", title=f"{path}: {len(report.results)} problem(s)"
+    )
+    for result in report.results:
+        message = result.messages.get(lang) or next(iter(result.messages.values()), "")
+        table.add_row(result.focus, result.path or "", message)
+    console.print(table)
+
+
+_RESULT_FORMATS = {
+    "csv": ox.QueryResultsFormat.CSV,
+    "tsv": ox.QueryResultsFormat.TSV,
+    "json": ox.QueryResultsFormat.JSON,
+    "xml": ox.QueryResultsFormat.XML,
+}
+_GRAPH_FORMATS = {"ttl": ox.RdfFormat.TURTLE, "nt": ox.RdfFormat.N_TRIPLES,
+                  "jsonld": ox.RdfFormat.JSON_LD, "rdfxml": ox.RdfFormat.RDF_XML}  # fmt: skip
+
+
+@app.command("query")
+@_friendly
+def query_command(
+    sparql: Annotated[str, typer.Argument(help="A SPARQL query, or @file.rq to read one.")],
+    format: Annotated[
+        str, typer.Option(help="table, csv, tsv, json, xml; for CONSTRUCT: ttl, nt, jsonld, rdfxml")
+    ] = "table",
+) -> None:
+    """Run a SPARQL query over the union of the graphs (unless it names its dataset)."""
+    text = Path(sparql[1:]).read_text(encoding="utf-8") if sparql.startswith("@") else sparql
+    with _store() as store:
+        result = store.query(text)
+        out = sys.stdout.buffer
+        if isinstance(result, ox.QueryBoolean):
+            console.print("true" if bool(result) else "false")
+        elif isinstance(result, ox.QuerySolutions):
+            if format == "table":
+                _print_solutions(result)
+            elif format in _RESULT_FORMATS:
+                result.serialize(out, _RESULT_FORMATS[format])
+            else:
+                raise LoadError(f"unknown format {format!r} for SELECT results")
+        else:
+            graph_format = _GRAPH_FORMATS.get(format, ox.RdfFormat.TURTLE)
+            if format not in _GRAPH_FORMATS and format != "table":
+                raise LoadError(f"unknown format {format!r} for graph results")
+            ox.serialize(cast(Any, result), out, graph_format)
+        out.flush()
+
+
+def _print_solutions(solutions: ox.QuerySolutions) -> None:
+    names = [v.value for v in solutions.variables]
+    table = _table(*names)
+    count = 0
+    for row in solutions:
+        table.add_row(*[_show(row[name]) for name in names])
+        count += 1
+    console.print(table)
+    console.print(f"{count} row(s)")
+
+
+def _show(term: object) -> str:
+    if term is None:
+        return ""
+    if isinstance(term, ox.NamedNode | ox.Literal):
+        return term.value
+    return str(term)
+
+
+@app.command("graphs")
+@_friendly
+def graphs_command() -> None:
+    """List the named graphs with their provenance."""
+    with _store() as store:
+        records = read_records(store)
+        names = store.named_graphs()
+    table = _table("graph", "triples", "source", "sha256", "loaded", "validated", "licence")
+    for name in names:
+        record = records.get(name)
+        if record is None:
+            table.add_row(name, "", "", "", "", "", "")
+            continue
+        table.add_row(
+            name, str(record.triples), record.source, record.sha256[:12],
+            record.ended.isoformat(timespec="seconds"), "yes" if record.validated else "no",
+            ", ".join(record.licenses) or "; ".join(record.rights)[:60],
+        )  # fmt: skip
+    console.print(table)
+
+
+@app.command("stats")
+@_friendly
+def stats_command() -> None:
+    """Triples per graph and instances per class."""
+    with _store() as store:
+        stats = store.stats()
+    graphs = _table("graph", "triples", title=f"{stats.quads} quads")
+    for graph, count in sorted(stats.triples_per_graph.items()):
+        graphs.add_row(graph or "(default graph)", str(count))
+    console.print(graphs)
+    classes = _table("class", "instances")
+    for cls, count in sorted(stats.instances_per_class.items(), key=lambda kv: -kv[1]):
+        classes.add_row(cls, str(count))
+    console.print(classes)
+
+
+@app.command("summary")
+@_friendly
+def summary_command() -> None:
+    """What the knowledge base holds: initiatives, actors, territories, coded facts..."""
+    with _store() as store:
+        result = summarise(store)
+    table = _table("what", "count", title="essaim knowledge base")
     for label, count in result.counts.items():
         table.add_row(label, str(count))
     table.add_row("named graphs", str(result.graphs))
     table.add_row("quads", str(result.quads))
     console.print(table)
-    console.print(
-        f"{len(sources)} RDF files loaded from {data.root}; "
-        f"{len(skipped)} other files (case texts, source extracts, READMEs) skipped by rule."
-    )
 
 
-@app.command()
-def docs(
+@app.command("export")
+@_friendly
+def export_command(
+    format: Annotated[str, typer.Option(help="trig or nq")] = "trig",
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write.")] = None,
+) -> None:
+    """Write every graph as TriG or N-Quads (to standard output by default)."""
+    formats = {"trig": ox.RdfFormat.TRIG, "nq": ox.RdfFormat.N_QUADS}
+    if format not in formats:
+        raise LoadError(f"unknown export format {format!r}: use trig or nq")
+    with _store() as store:
+        if output is None:
+            store.export(sys.stdout.buffer, formats[format])
+            sys.stdout.buffer.flush()
+        else:
+            with output.open("wb") as handle:
+                store.export(handle, formats[format])
+            console.print(f"exported to {output}")
+
+
+@app.command("backup")
+@_friendly
+def backup_command(target: Annotated[Path, typer.Argument(help="A new folder.")]) -> None:
+    """Copy the embedded store to a new folder, consistently."""
+    with _store() as store:
+        store.backup(target)
+    console.print(f"backup written to {target}")
+
+
+@app.command("restore")
+@_friendly
+def restore_command(source: Annotated[Path, typer.Argument(help="A backup folder.")]) -> None:
+    """Replace the embedded store by a backup made with `essaim backup`."""
+    with _store() as store:
+        store.restore(source)
+    console.print(f"store restored from {source}")
+
+
+@app.command("reset")
+@_friendly
+def reset_command(
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Remove every graph from the store."""
+    if not yes:
+        typer.confirm("Remove every graph from the store?", abort=True)
+    with _store() as store:
+        store.clear()
+    console.print("store emptied")
+
+
+@app.command("docs")
+@_friendly
+def docs_command(
     output: Annotated[
         Path, typer.Option("--output", "-o", help="Where to write the HTML page.")
     ] = Path("build/docs/ontology.html"),
@@ -72,10 +375,13 @@ def docs(
     console.print(f"ontology documentation written to {written}")
 
 
-def main() -> None:
-    """Entry point of the ``essaim`` console script: errors become one sentence and exit 1."""
+def _relative(path: Path, base: Path) -> str:
     try:
-        app()
-    except BundledDataMissing as exc:
-        err.print(f"error: {exc}")
-        raise SystemExit(1) from None
+        return path.relative_to(base.resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def main() -> None:
+    """Entry point of the ``essaim`` console script."""
+    app()

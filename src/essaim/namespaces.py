@@ -10,6 +10,8 @@ CODEBOOK: Final = "https://w3id.org/essaim/codebook/"
 KB: Final = "https://w3id.org/essaim/kb/"
 GRAPH: Final = "https://w3id.org/essaim/graph/"
 SHAPES: Final = "https://w3id.org/essaim/shapes#"
+META_GRAPH: Final = GRAPH + "meta"
+SOFTWARE: Final = "https://w3id.org/essaim/software/essaim"
 
 RDF: Final = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 RDFS: Final = "http://www.w3.org/2000/01/rdf-schema#"
@@ -25,6 +27,7 @@ GEO: Final = "http://www.opengis.net/ont/geosparql#"
 OA: Final = "http://www.w3.org/ns/oa#"
 SH: Final = "http://www.w3.org/ns/shacl#"
 QB: Final = "http://purl.org/linked-data/cube#"
+VOID: Final = "http://rdfs.org/ns/void#"
 VANN: Final = "http://purl.org/vocab/vann/"
 ESSGLOBAL: Final = "http://purl.org/essglobal/vocab/"
 ESSGLOBAL_STANDARD: Final = "http://purl.org/essglobal/standard/"
@@ -48,6 +51,7 @@ PREFIXES: Final[dict[str, str]] = {
     "oa": OA,
     "sh": SH,
     "qb": QB,
+    "void": VOID,
     "essglobal": ESSGLOBAL,
 }
 

@@ -8,6 +8,7 @@ from typing import cast
 import pyoxigraph as ox
 
 from essaim.namespaces import sparql_prefixes
+from essaim.store.base import Dataset
 
 
 def _distinct(pattern: str, variables: str = "?x") -> str:
@@ -40,15 +41,12 @@ class Summary:
     counts: dict[str, int]
 
 
-def summarise(store: ox.Store) -> Summary:
+def summarise(store: Dataset) -> Summary:
     """Count graphs, quads and the main kinds of resource (the default graph is the union)."""
     counts: dict[str, int] = {}
     for label, query in COUNTS.items():
-        solutions = cast(
-            ox.QuerySolutions,
-            store.query(sparql_prefixes() + query, use_default_graph_as_union=True),
-        )
+        solutions = cast(ox.QuerySolutions, store.query(sparql_prefixes() + query))
         row = next(iter(solutions))
         counts[label] = int(cast(ox.Literal, row["n"]).value)
-    graphs = sum(1 for _ in store.named_graphs())
-    return Summary(graphs=graphs, quads=len(store), counts=counts)
+    stats = store.stats()
+    return Summary(graphs=len(stats.triples_per_graph), quads=stats.quads, counts=counts)

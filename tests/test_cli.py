@@ -1,0 +1,127 @@
+"""The command line: exit codes, outputs, and errors as one sentence (typer's CliRunner, and the
+installed console script for the no-traceback promise)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from essaim.cli import app
+
+REPO = Path(__file__).resolve().parents[1]
+INVALID = REPO / "tests" / "data" / "invalid"
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("cli")
+    result = runner.invoke(app, ["--data-dir", str(path), "load"])
+    assert result.exit_code == 0, result.output
+    return path
+
+
+def run(data_dir: Path, *args: str) -> tuple[int, str]:
+    result = runner.invoke(app, ["--data-dir", str(data_dir), *args])
+    return result.exit_code, result.output
+
+
+def test_second_load_reports_unchanged(data_dir: Path) -> None:
+    code, out = run(data_dir, "load")
+    assert code == 0 and "unchanged" in out and "loaded" not in out
+
+
+def test_query_formats(data_dir: Path) -> None:
+    query = (
+        "PREFIX essaim: <https://w3id.org/essaim/ontology#> "
+        "SELECT ?i WHERE { ?i a essaim:Initiative }"
+    )
+    code, out = run(data_dir, "query", query, "--format", "json")
+    assert code == 0
+    bindings = json.loads(out)["results"]["bindings"]
+    assert bindings[0]["i"]["value"].endswith("sarthe-ceas72-mise-en-reseau-ess")
+    code, out = run(data_dir, "query", query, "--format", "csv")
+    assert out.splitlines()[0].strip() == "i"
+    code, out = run(data_dir, "query", query, "--format", "tsv")
+    assert out.splitlines()[0].strip() == "?i"
+    code, out = run(data_dir, "query", query)
+    assert "1 row(s)" in out
+
+
+def test_query_from_a_file_and_ask(data_dir: Path, tmp_path: Path) -> None:
+    path = tmp_path / "q.rq"
+    path.write_text("ASK { ?s a <https://w3id.org/essaim/ontology#Territory> }")
+    code, out = run(data_dir, "query", f"@{path}")
+    assert code == 0 and out.strip() == "true"
+
+
+def test_query_syntax_error_is_one_sentence(data_dir: Path) -> None:
+    code, out = run(data_dir, "query", "SELECT ?s WHERE { ?s ?p }")
+    assert code == 1
+    assert "error:" in out and "Traceback" not in out
+
+
+def test_graphs_and_stats(data_dir: Path) -> None:
+    code, out = run(data_dir, "graphs")
+    assert code == 0 and "kb/cases/sarthe" in out
+    code, out = run(data_dir, "stats")
+    assert code == 0 and "Initiative" in out
+
+
+def test_validate_table_json_and_exit_code(data_dir: Path) -> None:
+    bad = INVALID / "missing-title.ttl"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.chdir(REPO)
+        code, out = run(data_dir, "validate", str(bad.relative_to(REPO)), "--format", "json")
+        assert code == 1
+        payload = json.loads(out)
+        [report] = payload.values()
+        assert report["conforms"] is False and report["results"]
+        code, out = run(data_dir, "validate", "tests/data/valid/minimal-case.ttl")
+        assert code == 0 and "conforms" in out
+
+
+def test_load_refuses_an_invalid_file_with_its_messages(data_dir: Path) -> None:
+    with pytest.MonkeyPatch.context() as mp:
+        mp.chdir(REPO)
+        code, out = run(data_dir, "load", "tests/data/invalid/missing-title.ttl")
+    assert code == 1 and "nothing was loaded" in out and "title" in out
+
+
+def test_export_backup_restore_reset(data_dir: Path, tmp_path: Path) -> None:
+    code, out = run(data_dir, "export", "--format", "nq", "-o", str(tmp_path / "all.nq"))
+    assert code == 0 and (tmp_path / "all.nq").stat().st_size > 0
+    code, _ = run(data_dir, "backup", str(tmp_path / "backup"))
+    assert code == 0
+    code, out = run(data_dir, "backup", str(tmp_path / "backup"))
+    assert code == 1 and "exists already" in out
+    code, _ = run(data_dir, "reset", "--yes")
+    assert code == 0
+    _, out = run(data_dir, "query", "ASK { ?s ?p ?o }")
+    assert out.strip() == "false"
+    code, _ = run(data_dir, "restore", str(tmp_path / "backup"))
+    assert code == 0
+    _, out = run(data_dir, "query", "ASK { ?s ?p ?o }")
+    assert out.strip() == "true"
+
+
+def test_console_script_errors_without_traceback(tmp_path: Path) -> None:
+    essaim = Path(sys.executable).with_name("essaim")
+    done = subprocess.run(
+        [str(essaim), "--data-dir", str(tmp_path), "load", str(tmp_path / "missing.ttl")],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert "no such file" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_every_command_is_documented_in_the_readme() -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    for command in app.registered_commands:
+        name = command.name or (command.callback.__name__ if command.callback else "")
+        assert f"essaim {name}" in readme, f"`essaim {name}` is not in the README"
