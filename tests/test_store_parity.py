@@ -1,0 +1,56 @@
+"""The remote backend answers the comparative query mix with the same results as the embedded
+store, on the same data (the bundled knowledge base and a small synthetic one)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import cast
+
+import pyoxigraph as ox
+import pytest
+
+from essaim.loading import load
+from essaim.resources import BundledData
+from essaim.store import Dataset, EmbeddedStore
+from essaim.store.remote import RemoteStore
+
+pytest_plugins = ["oxigraph_server_fixtures"]
+
+REPO = Path(__file__).resolve().parents[1]
+QUERIES = sorted((REPO / "benchmarks" / "queries").glob("*.rq"))
+
+
+def rows(store: Dataset, query: str) -> Counter[tuple[str, ...]]:
+    solutions = cast(ox.QuerySolutions, store.query(query))
+    names = [v.value for v in solutions.variables]
+    return Counter(tuple(str(row[n]) if row[n] is not None else "" for n in names)
+                   for row in solutions)  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def synthetic(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("synthetic")
+    target = folder / "synthetic.nt"
+    subprocess.run(
+        [sys.executable, str(REPO / "benchmarks" / "generate.py"), "--triples", "20000",
+         "--seed", "7", "-o", str(target)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    return target
+
+
+@pytest.mark.parametrize("query", QUERIES, ids=lambda p: p.stem)
+def test_remote_and_embedded_give_the_same_results(
+    query: Path, remote_store: RemoteStore, data: BundledData, synthetic: Path
+) -> None:
+    embedded = EmbeddedStore()
+    for store in (embedded, remote_store):
+        load(store, [data.ontology, data.kb], base=data.root)
+        load(store, [synthetic], base=synthetic.parent, trusted=True)
+    text = query.read_text(encoding="utf-8")
+    expected = rows(embedded, text)
+    assert expected, f"{query.name} returns no rows"
+    assert rows(remote_store, text) == expected
