@@ -23,7 +23,7 @@ from essaim.store import (
     QuerySyntaxError,
     StoreError,
     UnsupportedOperation,
-    from_clause,
+    dataset_clause,
     values_clause,
 )
 from essaim.store.base import Dataset, QueryResult, Term
@@ -279,7 +279,7 @@ def test_values_clause_examples() -> None:
     ],
 )
 def test_a_querys_own_dataset_is_read(sparql: str, default: list[str], named: list[str]) -> None:
-    assert from_clause.named_dataset(sparql) == from_clause.NamedDataset(default, named)
+    assert dataset_clause.named_dataset(sparql) == dataset_clause.NamedDataset(default, named)
 
 
 @pytest.mark.parametrize(
@@ -291,11 +291,11 @@ def test_a_querys_own_dataset_is_read(sparql: str, default: list[str], named: li
     ],
 )
 def test_no_dataset_or_one_that_cannot_be_resolved(sparql: str) -> None:
-    assert from_clause.named_dataset(sparql) is None
+    assert dataset_clause.named_dataset(sparql) is None
 
 
 def test_from_clause_examples() -> None:
-    assert doctest.testmod(from_clause).failed == 0
+    assert doctest.testmod(dataset_clause).failed == 0
 
 
 # -- graph writes ----------------------------------------------------------------------------------

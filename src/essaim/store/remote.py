@@ -15,7 +15,7 @@ What the server must do:
   --union-default-graph``; Virtuoso and GraphDB do so by default. A query that names its dataset
   gets exactly that dataset: ``default_graphs`` / ``named_graphs`` go as ``default-graph-uri`` /
   ``named-graph-uri``, and so do the graphs of the query's own ``FROM`` / ``FROM NAMED``
-  (:mod:`essaim.store.from_clause`), because a union-default server such as ``oxigraph serve``
+  (:mod:`essaim.store.dataset_clause`), because a union-default server such as ``oxigraph serve``
   would otherwise apply its union over them.
 - **Be essaim's alone**: :meth:`RemoteStore.clear` drops every graph on the server.
 
@@ -70,7 +70,7 @@ from essaim.store.base import (
     Term,
     UnsupportedOperation,
 )
-from essaim.store.from_clause import named_dataset
+from essaim.store.dataset_clause import named_dataset
 from essaim.store.values_clause import bind_values
 
 if TYPE_CHECKING:

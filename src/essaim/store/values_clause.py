@@ -25,7 +25,7 @@ import pyoxigraph as ox
 from essaim.store.base import StoreError, Term, UnsupportedOperation
 
 # The lexer of dataset_clause: comments, strings and IRIs may hold braces and keywords.
-from essaim.store.dataset_clause import _TOKENS
+from essaim.store.dataset_clause import TOKENS
 
 VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _QUERY_FORMS = frozenset({"SELECT", "CONSTRUCT", "DESCRIBE", "ASK"})
@@ -91,7 +91,7 @@ def where_group_start(query: str) -> int | None:
     in_template = template_seen = False
     parentheses = 0
     group_start: int | None = None
-    for match in _TOKENS.finditer(query):
+    for match in TOKENS.finditer(query):
         kind, text = match.lastgroup, match.group()
         if kind == "comment":
             continue
