@@ -18,9 +18,8 @@ $(STAMP): pyproject.toml constraints.txt
 
 setup: $(STAMP) ## Create .venv with essaim and its pinned dependencies
 
-run: $(STAMP) ## Load the bundled knowledge base into .essaim/ (only what changed) and show it
-	$(BIN)/essaim load
-	$(BIN)/essaim summary
+run: $(STAMP) ## Load the bundled knowledge base into .essaim/ (what changed) and serve it on :8000
+	$(BIN)/essaim serve
 
 test: lint typecheck pytest ## Lint, type-check and run the whole test suite
 

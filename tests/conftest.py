@@ -19,6 +19,9 @@ from essaim.resources import BundledData, bundled_data
 
 REPO = Path(__file__).resolve().parents[1]
 
+# Real servers on loopback: oxigraph serve (remote store tests) and essaim serve (endpoint tests).
+pytest_plugins = ["oxigraph_server_fixtures", "essaim_server_fixtures"]
+
 
 def system_requirement_outcome(program: str, *, ci: bool, found: bool) -> str | None:
     """What to do about a missing system program: None (run), 'skip' or 'fail'."""

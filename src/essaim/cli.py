@@ -22,13 +22,15 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from essaim import __version__
-from essaim.config import Settings
+from essaim.cli_users import users_app
+from essaim.config import Settings, SettingsError
 from essaim.docs import build_ontology_docs
 from essaim.loading import LoadError, SourceInvalid, load, validate_files
 from essaim.metadata import read_records
 from essaim.resources import BundledDataMissing, bundled_data
 from essaim.store import Dataset, EmbeddedStore, StoreError, open_store
 from essaim.summary import summarise
+from essaim.users import UserError
 from essaim.validation import ValidationReport
 
 app = typer.Typer(
@@ -65,7 +67,7 @@ def _friendly(command: Callable[P, R]) -> Callable[P, R]:
             for path, report in exc.reports.items():
                 _print_report(path, report, "en")
             err.print(f"error: {exc}")
-        except (LoadError, StoreError, BundledDataMissing, OSError) as exc:
+        except (LoadError, StoreError, BundledDataMissing, UserError, OSError) as exc:
             err.print(f"error: {exc}")
         raise typer.Exit(1)
 
@@ -99,7 +101,11 @@ def _root(
     ] = False,
 ) -> None:
     """essaim: ontology, codebook, case studies and comparative queries on ESS initiatives."""
-    _State.settings = Settings.from_env(data_dir=data_dir, store=store)
+    try:
+        _State.settings = Settings.from_env(data_dir=data_dir, store=store)
+    except SettingsError as exc:
+        err.print(f"error: {exc}")
+        raise typer.Exit(1) from None
 
 
 @contextmanager
@@ -380,6 +386,60 @@ def _relative(path: Path, base: Path) -> str:
         return path.relative_to(base.resolve()).as_posix()
     except ValueError:
         return str(path)
+
+
+@app.command("serve")
+@_friendly
+def serve_command(
+    host: Annotated[
+        str | None, typer.Option(help="Interface [env: ESSAIM_HOST; default 127.0.0.1]")
+    ] = None,
+    port: Annotated[int | None, typer.Option(help="Port [env: ESSAIM_PORT; default 8000]")] = None,
+    query_timeout: Annotated[
+        float | None,
+        typer.Option(help="Time limit of a query, seconds [env: ESSAIM_QUERY_TIMEOUT; default 30]"),
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option(help="Query worker processes [env: ESSAIM_WORKERS; default 4]")
+    ] = None,
+    load_data: Annotated[
+        bool,
+        typer.Option(
+            "--load/--no-load", help="Load the bundled ontology/ and kb/ first (what changed)."
+        ),
+    ] = True,
+    private: Annotated[
+        bool, typer.Option("--private", help="Reads need a token too [env: ESSAIM_PRIVATE_READS].")
+    ] = False,
+    log_level: Annotated[str, typer.Option(help="uvicorn's log level")] = "info",
+    access_log: Annotated[
+        bool, typer.Option(help="Log every request (costs throughput on cheap queries).")
+    ] = False,
+) -> None:
+    """Serve the knowledge base: SPARQL endpoint, Graph Store Protocol, descriptions."""
+    import dataclasses
+
+    import uvicorn
+
+    from essaim.server.app import asgi
+
+    server = _State.settings.server
+    chosen: dict[str, Any] = {
+        "host": host, "port": port, "query_timeout_s": query_timeout, "workers": workers,
+        "load_on_start": load_data and server.load_on_start,
+        "public_reads": False if private else None,
+    }  # fmt: skip
+    server = dataclasses.replace(server, **{k: v for k, v in chosen.items() if v is not None})
+    settings = dataclasses.replace(_State.settings, server=server)
+    store = open_store(settings)  # here, so that a locked or broken store is one sentence
+    err.print(f"essaim {__version__}: serving on http://{server.host}:{server.port}/sparql")
+    uvicorn.run(
+        asgi(settings, store), host=server.host, port=server.port, log_level=log_level,
+        timeout_graceful_shutdown=5, access_log=access_log,
+    )  # fmt: skip
+
+
+app.add_typer(users_app, name="user", help="Accounts and bearer tokens for writing.")
 
 
 def main() -> None:

@@ -25,16 +25,42 @@ class RemoteSettings:
 
 
 @dataclass(frozen=True)
+class ServerSettings:
+    """How ``essaim serve`` answers: where it listens and the bounds it keeps.
+
+    ``graph_base``: graphs named under it are also reachable by direct identification in the
+    Graph Store Protocol (``/rdf-graphs/<rest of the IRI>``).
+    """
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    query_timeout_s: float = 30.0
+    workers: int = 4
+    max_heavy: int = 2
+    heavy_after_s: float = 1.0
+    max_body_bytes: int = 32 * 1024 * 1024
+    html_rows: int = 1000
+    public_reads: bool = True
+    cors_origins: tuple[str, ...] = ("*",)
+    graph_base: str = "https://w3id.org/essaim/graph/"
+    load_on_start: bool = True
+
+
+@dataclass(frozen=True)
 class Settings:
     data_dir: Path = DEFAULT_DATA_DIR
     remote: RemoteSettings | None = None
+    server: ServerSettings = field(default_factory=ServerSettings)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
         """Settings from ``ESSAIM_*`` environment variables, then explicit overrides (the command
         line's options) where they are not None."""
         env = os.environ if env is None else env
-        settings = cls(data_dir=Path(env.get("ESSAIM_DATA_DIR", str(DEFAULT_DATA_DIR))))
+        settings = cls(
+            data_dir=Path(env.get("ESSAIM_DATA_DIR", str(DEFAULT_DATA_DIR))),
+            server=_server_from_env(env),
+        )
         store_url = env.get("ESSAIM_STORE")
         if store_url:
             settings = replace(settings, remote=_remote_from_env(store_url, env))
@@ -55,3 +81,39 @@ def _remote_from_env(query_url: str, env: Mapping[str, str]) -> RemoteSettings:
         password=env.get("ESSAIM_STORE_PASSWORD") or None,
         timeout_s=float(env.get("ESSAIM_STORE_TIMEOUT", "60")),
     )
+
+
+_SERVER_ENV: dict[str, tuple[str, type]] = {
+    "ESSAIM_HOST": ("host", str),
+    "ESSAIM_PORT": ("port", int),
+    "ESSAIM_QUERY_TIMEOUT": ("query_timeout_s", float),
+    "ESSAIM_WORKERS": ("workers", int),
+    "ESSAIM_MAX_HEAVY": ("max_heavy", int),
+    "ESSAIM_HEAVY_AFTER": ("heavy_after_s", float),
+    "ESSAIM_MAX_BODY": ("max_body_bytes", int),
+    "ESSAIM_HTML_ROWS": ("html_rows", int),
+    "ESSAIM_GRAPH_BASE": ("graph_base", str),
+}
+
+
+class SettingsError(ValueError):
+    """A setting has a value essaim cannot use; the message names it."""
+
+
+def _server_from_env(env: Mapping[str, str]) -> ServerSettings:
+    values: dict[str, object] = {}
+    for name, (attribute, kind) in _SERVER_ENV.items():
+        if env.get(name):
+            try:
+                values[attribute] = kind(env[name])
+            except ValueError:
+                raise SettingsError(
+                    f"{name}={env[name]!r} is not a valid {kind.__name__}"
+                ) from None
+    if env.get("ESSAIM_PRIVATE_READS", "").lower() in ("1", "true", "yes"):
+        values["public_reads"] = False
+    if "ESSAIM_CORS_ORIGINS" in env:
+        values["cors_origins"] = tuple(
+            o.strip() for o in env["ESSAIM_CORS_ORIGINS"].split(",") if o.strip()
+        )
+    return ServerSettings(**values)  # type: ignore[arg-type]

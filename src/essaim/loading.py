@@ -173,7 +173,7 @@ def _parse_batch(todo: Sequence[Source], report: Progress) -> ox.Store:
                 to_graph=ox.NamedNode(source.graph_iri),
             )
         except SyntaxError as exc:
-            raise _syntax_error(source.path, exc) from None
+            raise syntax_error(source.path, exc) from None
     report("parse", len(todo), len(todo))
     return parsed
 
@@ -181,7 +181,7 @@ def _parse_batch(todo: Sequence[Source], report: Progress) -> ox.Store:
 _POSITION = re.compile(r"line (\d+) column (\d+)")
 
 
-def _syntax_error(path: Path, exc: SyntaxError) -> SourceSyntaxError:
+def syntax_error(path: Path, exc: SyntaxError) -> SourceSyntaxError:
     message = str(exc)
     line = column = None
     position = exc.args[1] if len(exc.args) > 1 else None
@@ -220,8 +220,8 @@ def _reports(
     context = ox.Store()
     for quad in parsed:
         context.add(quad)
-    _add_contract_context(context, todo)
-    _add_referenced_types(store, context)
+    add_contract_context(context, todo)
+    add_referenced_types(store, context)
     reports: dict[Path, ValidationReport] = {}
     for done, source in enumerate(todo):
         report("validate", done, len(todo))
@@ -230,7 +230,7 @@ def _reports(
     return reports
 
 
-def _add_contract_context(context: ox.Store, todo: Sequence[Source]) -> None:
+def add_contract_context(context: ox.Store, todo: Sequence[Source]) -> None:
     """The ontology and the codebook, from the batch when it brings them, else bundled."""
     if any(s.relative.parts[0] == "ontology" for s in todo):
         return
@@ -250,7 +250,7 @@ SELECT DISTINCT ?o WHERE {
 """
 
 
-def _add_referenced_types(store: Dataset, context: ox.Store) -> None:
+def add_referenced_types(store: Dataset, context: ox.Store) -> None:
     """Copy from the store the types (and schemes) of the resources the batch refers to and
     does not describe itself, so that shapes checking their class see them."""
     wanted = [
@@ -274,7 +274,7 @@ SELECT DISTINCT ?license ?rights WHERE {{
 """
 
 
-def _licences(parsed: ox.Store | Dataset, graph: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def licences(parsed: ox.Store | Dataset, graph: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     licenses: set[str] = set()
     rights: set[str] = set()
     rows: object
@@ -345,10 +345,10 @@ def _write_one(
         try:
             store.write_graph(write)
         except QuerySyntaxError as exc:
-            raise _syntax_error(source.path, SyntaxError(*exc.args)) from None
+            raise syntax_error(source.path, SyntaxError(*exc.args)) from None
     described: ox.Store | Dataset = store if parsed is None else parsed
-    count = _count(described, graph)
-    licenses, rights = _licences(described, graph)
+    count = count_triples(described, graph)
+    licenses, rights = licences(described, graph)
     record = GraphRecord(
         graph=graph,
         source=source.relative.as_posix(),
@@ -361,7 +361,7 @@ def _write_one(
         rights=rights,
     )
     if parsed is None:
-        store.update(delete_operation(graph) + " ;\n" + _insert_data(describe(record)))
+        store.update(delete_operation(graph) + " ;\n" + insert_data(describe(record)))
         return count
     write = GraphWrite(
         graph=write.graph,
@@ -379,14 +379,14 @@ def _write_one(
     return count
 
 
-def _count(source: ox.Store | Dataset, graph: str) -> int:
+def count_triples(source: ox.Store | Dataset, graph: str) -> int:
     rows = source.query(
         f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {ox.NamedNode(graph)} {{ ?s ?p ?o }} }}"
     )
     return int(cast(ox.Literal, next(iter(cast(ox.QuerySolutions, rows)))["n"]).value)
 
 
-def _insert_data(quads: Iterable[ox.Quad]) -> str:
+def insert_data(quads: Iterable[ox.Quad]) -> str:
     body = "".join(f"GRAPH {q.graph_name} {{ {q.triple} }}\n" for q in quads)
     return f"INSERT DATA {{\n{body}}}"
 

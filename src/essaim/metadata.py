@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -51,10 +52,14 @@ class GraphRecord:
     licenses: Sequence[str] = field(default_factory=tuple)
     rights: Sequence[str] = field(default_factory=tuple)
     software: str = f"{ns.SOFTWARE}/{__version__}"
+    #: The pseudonymous IRI of the user who wrote the graph through the endpoint, if any.
+    user: str | None = None
 
 
 def activity_iri(graph: str) -> str:
-    return f"{graph}#load"
+    """The load activity of a graph: ``<graph>#load`` (``<graph>-load`` when the graph's IRI
+    has a fragment already)."""
+    return f"{graph}-load" if "#" in graph else f"{graph}#load"
 
 
 def describe(record: GraphRecord) -> list[ox.Quad]:
@@ -83,6 +88,12 @@ def describe(record: GraphRecord) -> list[ox.Quad]:
     ]
     if record.validated:
         triples.append((act, _n(ns.PROV, "used"), SHAPES_GRAPH))
+    if record.user is not None:
+        user = ox.NamedNode(record.user)
+        triples += [
+            (act, _n(ns.PROV, "wasAssociatedWith"), user),
+            (user, RDF_TYPE, _n(ns.PROV, "Person")),
+        ]
     triples += [(g, _n(ns.DCTERMS, "license"), ox.NamedNode(x)) for x in record.licenses]
     triples += [(g, _n(ns.DCTERMS, "rights"), ox.Literal(x)) for x in record.rights]
     return [ox.Quad(s, p, o, META) for s, p, o in triples]
@@ -99,7 +110,7 @@ def delete_operation(graph: str) -> str:
 _RECORDS = f"""
 PREFIX prov: <{ns.PROV}> PREFIX dcterms: <{ns.DCTERMS}> PREFIX void: <{ns.VOID}>
 PREFIX essaim: <{ns.ESSAIM}>
-SELECT ?g ?source ?sha ?triples ?start ?end ?agent ?used
+SELECT ?g ?source ?sha ?triples ?start ?end ?agent ?used ?user
        (GROUP_CONCAT(DISTINCT STR(?license); SEPARATOR="\\u001f") AS ?licenses)
        (GROUP_CONCAT(DISTINCT ?right; SEPARATOR="\\u001f") AS ?rights)
 FROM {META}
@@ -107,11 +118,13 @@ WHERE {{
   ?g prov:wasGeneratedBy ?act ; dcterms:source ?source ; essaim:sha256 ?sha ;
      void:triples ?triples .
   ?act prov:startedAtTime ?start ; prov:endedAtTime ?end ; prov:wasAssociatedWith ?agent .
+  ?agent a prov:SoftwareAgent .
   OPTIONAL {{ ?act prov:used ?used }}
+  OPTIONAL {{ ?act prov:wasAssociatedWith ?user . ?user a prov:Person }}
   OPTIONAL {{ ?g dcterms:license ?license }}
   OPTIONAL {{ ?g dcterms:rights ?right }}
 }}
-GROUP BY ?g ?source ?sha ?triples ?start ?end ?agent ?used
+GROUP BY ?g ?source ?sha ?triples ?start ?end ?agent ?used ?user
 ORDER BY ?g
 """
 
@@ -137,5 +150,23 @@ def read_records(store: Dataset) -> dict[str, GraphRecord]:
             licenses=tuple(x for x in text("licenses").split("\u001f") if x),
             rights=tuple(x for x in text("rights").split("\u001f") if x),
             software=cast(ox.NamedNode, row["agent"]).value,
+            user=cast(ox.NamedNode, row["user"]).value if row["user"] is not None else None,
         )
     return records
+
+
+def describe_update(user: str, graphs: Sequence[str], when: datetime) -> tuple[str, list[ox.Quad]]:
+    """The record of one SPARQL Update made through the endpoint: who (the user's pseudonymous
+    IRI), when, and the graphs its text names (``GRAPH``, ``WITH``, ``INTO``, …)."""
+    act = ox.NamedNode(f"{ns.META_GRAPH}/update/{uuid.uuid4().hex}")
+    stamp = ox.Literal(when.isoformat(), datatype=_XSD_DATETIME)
+    person = ox.NamedNode(user)
+    triples: list[tuple[ox.NamedNode, ox.NamedNode, ox.NamedNode | ox.Literal]] = [
+        (act, RDF_TYPE, _n(ns.PROV, "Activity")),
+        (act, _n(ns.RDFS, "label"), ox.Literal("SPARQL Update", language="en")),
+        (act, _n(ns.PROV, "endedAtTime"), stamp),
+        (act, _n(ns.PROV, "wasAssociatedWith"), person),
+        (person, RDF_TYPE, _n(ns.PROV, "Person")),
+    ]
+    triples += [(act, _n(ns.PROV, "generated"), ox.NamedNode(g)) for g in graphs]
+    return act.value, [ox.Quad(s, p, o, META) for s, p, o in triples]

@@ -74,7 +74,9 @@ class EmbeddedStore:
         options: dict[str, object] = {}
         if default_graphs is not None or named_graphs is not None:
             if default_graphs is not None:
-                options["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
+                options["default_graph"] = [
+                    ox.NamedNode(g) if g else ox.DefaultGraph() for g in default_graphs
+                ]
             if named_graphs is not None:
                 options["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
         elif not names_dataset(sparql):

@@ -1,0 +1,84 @@
+"""The FastAPI application of ``essaim serve``: the SPARQL 1.1 Protocol, the Graph Store
+Protocol, the node's descriptions and a health probe, behind a thin ASGI edge (CORS, body size
+limit, problem+json for anything unexpected)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import JSONResponse, Response
+from starlette.types import ASGIApp
+
+from essaim import __version__
+from essaim.config import Settings
+from essaim.server import description, graph_store, sparql
+from essaim.server.edge import Edge
+from essaim.server.fast_path import FastPath
+from essaim.server.node import Node
+from essaim.server.problems import (
+    Problem,
+    on_http_exception,
+    on_problem,
+    on_unexpected,
+    on_validation_error,
+)
+from essaim.store import Dataset
+
+
+def create_app(settings: Settings, store: Dataset | None = None) -> FastAPI:
+    """The app for these settings; ``store`` overrides the one the settings name (tests)."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        node = Node(settings, store)
+        app.state.node = node
+        try:
+            await node.start()
+            yield
+        finally:
+            await node.close()
+
+    app = FastAPI(
+        title="essaim",
+        version=__version__,
+        summary=(
+            "A linked-data knowledge base on social innovation in the social and solidarity economy"
+        ),
+        description=(
+            "SPARQL 1.1 Protocol at `/sparql`, Graph Store Protocol at `/rdf-graphs`, dataset "
+            "description at `/.well-known/void`. Reads are public unless the node is private; "
+            "writes need `Authorization: Bearer <token>` (`essaim user add`). Errors are "
+            "`application/problem+json`."
+        ),
+        lifespan=lifespan,
+    )
+    app.add_exception_handler(Problem, on_problem)
+    app.add_exception_handler(StarletteHTTPException, on_http_exception)
+    app.add_exception_handler(RequestValidationError, on_validation_error)
+    app.add_exception_handler(Exception, on_unexpected)
+    app.include_router(sparql.router)
+    app.include_router(graph_store.router)
+    app.include_router(description.router)
+
+    @app.get("/healthz", tags=["Operations"])
+    async def healthz(request: Request) -> Response:
+        """Liveness and readiness: 200 once the store is open and the query workers run."""
+        node: Node = request.app.state.node
+        return JSONResponse({"status": "ok", "store": node.store.kind, "version": __version__,
+                             "modified": node.modified.isoformat()})  # fmt: skip
+
+    return app
+
+
+def wrap(app: FastAPI, settings: Settings) -> ASGIApp:
+    """The app behind its edge: what uvicorn serves."""
+    server = settings.server
+    return Edge(FastPath(app), origins=server.cors_origins, max_body_bytes=server.max_body_bytes)
+
+
+def asgi(settings: Settings, store: Dataset | None = None) -> ASGIApp:
+    return wrap(create_app(settings, store), settings)

@@ -1,0 +1,128 @@
+"""The outer layer of the app, in plain ASGI (it runs on every request, so it stays cheap):
+CORS headers on every response (errors included), preflight answers, the request-body size
+limit (413) and a last guard that turns an unexpected error into a problem+json 500."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from essaim.server.problems import problem_response
+
+log = logging.getLogger("essaim.server")
+
+_METHODS = b"GET, HEAD, POST, PUT, DELETE, OPTIONS"
+_HEADERS = b"Accept, Accept-Language, Authorization, Content-Type"
+_EXPOSE = b"Location, Content-Location, Content-Disposition"
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+class Edge:
+    def __init__(self, app: ASGIApp, *, origins: Sequence[str], max_body_bytes: int) -> None:
+        self.app = app
+        self.any_origin = "*" in origins
+        self.origins = {o.encode() for o in origins}
+        self.max_body = max_body_bytes
+
+    def _cors(self, origin: bytes | None) -> list[tuple[bytes, bytes]]:
+        if origin is None:
+            return []
+        if self.any_origin:
+            return [
+                (b"access-control-allow-origin", b"*"),
+                (b"access-control-expose-headers", _EXPOSE),
+            ]
+        if origin in self.origins:
+            return [
+                (b"access-control-allow-origin", origin),
+                (b"vary", b"Origin"),
+                (b"access-control-expose-headers", _EXPOSE),
+            ]
+        return []
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        origin = None
+        length = None
+        preflight = False
+        for name, value in scope["headers"]:
+            if name == b"origin":
+                origin = value
+            elif name == b"content-length":
+                length = value
+            elif name == b"access-control-request-method":
+                preflight = True
+        cors = self._cors(origin)
+        if preflight and scope["method"] == "OPTIONS":
+            await self._preflight(send, cors)
+            return
+        if length is not None:
+            try:
+                too_large = int(length) > self.max_body
+            except ValueError:
+                too_large = False
+            if too_large:
+                await self._problem(send, cors, 413, self._too_large())
+                return
+        started = False
+        received = 0
+
+        async def guarded_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_body:
+                    raise BodyTooLarge
+            return message
+
+        async def send_with_cors(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                if cors:
+                    message = dict(message)
+                    message["headers"] = [*message.get("headers", []), *cors]
+            await send(message)
+
+        try:
+            await self.app(scope, guarded_receive, send_with_cors)
+        except BodyTooLarge:
+            if not started:
+                await self._problem(send, cors, 413, self._too_large())
+        except Exception:
+            log.exception("unexpected error on %s %s", scope["method"], scope["path"])
+            if not started:
+                await self._problem(
+                    send, cors, 500, "the server failed to answer this request; the error is logged"
+                )
+            else:
+                raise
+
+    def _too_large(self) -> str:
+        return f"the request body is larger than the limit of {self.max_body} bytes"
+
+    async def _preflight(self, send: Send, cors: list[tuple[bytes, bytes]]) -> None:
+        headers: list[tuple[bytes, bytes]] = [(b"content-length", b"0")]
+        if cors:
+            headers += [*cors, (b"access-control-allow-methods", _METHODS),
+                        (b"access-control-allow-headers", _HEADERS),
+                        (b"access-control-max-age", b"600")]  # fmt: skip
+        await send({"type": "http.response.start", "status": 204, "headers": headers})
+        await send({"type": "http.response.body", "body": b""})
+
+    async def _problem(
+        self, send: Send, cors: list[tuple[bytes, bytes]], status: int, detail: str
+    ) -> None:
+        response: Any = problem_response(status, detail)
+        headers = [*response.raw_headers, *cors]
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": response.body})

@@ -1,0 +1,79 @@
+"""What the endpoint asks of whatever runs its queries, and the errors it can get back.
+
+Two executors implement it: ``pool.WorkerPool`` for the embedded store (queries in killable
+worker processes) and ``threads.ThreadExecutor`` for a remote store or an in-memory one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from essaim.store.base import Term
+
+#: Result kinds: a SELECT gives solutions, an ASK a boolean, a CONSTRUCT or DESCRIBE a graph.
+KINDS = ("solutions", "boolean", "graph")
+
+
+@dataclass(frozen=True)
+class Job:
+    """One query to run.
+
+    ``formats`` maps each result kind to the media type to serialise it in, or None when the
+    client accepts no format for that kind (the endpoint then answers 406). ``default_graphs``
+    and ``named_graphs`` are the dataset named by the protocol request, if any; otherwise the
+    query's own ``FROM`` clauses apply, and without those the union of the named graphs.
+    """
+
+    query: str
+    formats: Mapping[str, str | None]
+    default_graphs: Sequence[str] | None = None
+    named_graphs: Sequence[str] | None = None
+    substitutions: Mapping[str, Term] = field(default_factory=dict)
+
+
+class QueryFailed(Exception):
+    """The query did not parse (``syntax``) or could not run (``query``)."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+
+
+class QueryTimeout(Exception):
+    def __init__(self, limit_s: float) -> None:
+        super().__init__(f"the query did not finish within its time limit of {limit_s:g} s")
+        self.limit_s = limit_s
+
+
+class Overloaded(Exception):
+    """Too many long-running queries at once; this one was stopped so cheap ones can run."""
+
+
+class QueryStream(Protocol):
+    """A query's answer: its kind and media type, the bytes that arrived before the response
+    started (all of them when ``complete``), then the rest as it comes. ``rest`` raises
+    ``QueryTimeout`` or ``QueryFailed`` mid-stream; the endpoint then aborts the response."""
+
+    kind: str
+    media_type: str | None
+    head: bytes
+    complete: bool
+
+    def rest(self) -> AsyncIterator[bytes]: ...
+
+    async def aclose(self) -> None: ...
+
+
+class Executor(Protocol):
+    async def start(self) -> None: ...
+
+    async def run(self, job: Job, timeout_s: float) -> QueryStream: ...
+
+    async def published(self) -> None:
+        """Called after each write: later queries must see it."""
+        ...
+
+    async def close(self) -> None: ...

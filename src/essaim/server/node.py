@@ -1,0 +1,88 @@
+"""The serving node: the store, the query executor, the users, and the write path.
+
+Writes run one at a time, in a thread (they are blocking pyoxigraph calls). After each write,
+and before its response is sent, the executor is told (a new snapshot for the worker pool), so
+that a write is visible to every query that starts after the write returns.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TypeVar
+
+from essaim.config import Settings
+from essaim.loading import load
+from essaim.resources import bundled_data
+from essaim.server.execution import Executor
+from essaim.server.pool import PoolSettings, WorkerPool
+from essaim.server.snapshots import Snapshots
+from essaim.server.threads import ThreadExecutor
+from essaim.store import Dataset, EmbeddedStore, open_store
+from essaim.users import UserStore, users_path
+
+log = logging.getLogger("essaim.server")
+T = TypeVar("T")
+
+
+class Node:
+    def __init__(self, settings: Settings, store: Dataset | None = None) -> None:
+        self.settings = settings
+        self.store: Dataset = store if store is not None else open_store(settings)
+        self.users = UserStore(users_path(settings.data_dir))
+        self.snapshots: Snapshots | None = None
+        self.executor: Executor
+        self.modified = datetime.now(UTC)
+        self._write_lock = asyncio.Lock()
+
+    @property
+    def embedded(self) -> bool:
+        return isinstance(self.store, EmbeddedStore)
+
+    async def start(self) -> None:
+        server = self.settings.server
+        if server.load_on_start and self.embedded:
+            await asyncio.to_thread(self._load_bundled)
+        if isinstance(self.store, EmbeddedStore) and self.store.path is not None:
+            self.snapshots = await asyncio.to_thread(
+                Snapshots, self.store, self.settings.data_dir / "snapshots"
+            )
+            self.executor = WorkerPool(
+                self.snapshots,
+                PoolSettings(server.workers, server.max_heavy, server.heavy_after_s),
+            )
+        else:
+            self.executor = ThreadExecutor(self.store)
+        await self.executor.start()
+
+    def _load_bundled(self) -> None:
+        data = bundled_data()
+        outcomes = load(self.store, [data.ontology, data.kb], base=data.root)
+        changed = [o for o in outcomes if o.status != "unchanged"]
+        log.info("knowledge base: %d graphs, %d loaded or replaced", len(outcomes), len(changed))
+
+    async def write(self, action: Callable[[], T]) -> T:
+        """Run a blocking write, alone; publish it to the queries before returning."""
+        async with self._write_lock:
+            try:
+                return await asyncio.to_thread(action)
+            finally:
+                self.modified = datetime.now(UTC)
+                if self.snapshots is not None:
+                    await asyncio.to_thread(self.snapshots.publish)
+                await self.executor.published()
+
+    async def close(self) -> None:
+        executor = getattr(self, "executor", None)
+        if executor is not None:
+            await executor.close()
+        if self.snapshots is not None:
+            self.snapshots.close()
+        self.store.close()
+
+    @property
+    def data_dir(self) -> Path:
+        return self.settings.data_dir

@@ -1,0 +1,297 @@
+"""Queries in a pool of worker processes, killed and replaced at their time limit.
+
+pyoxigraph cannot cancel a running query (oxigraph#1926), so a query runs in a worker process
+(``essaim.server.worker``) over a read-only snapshot of the store (``essaim.server.snapshots``).
+At the limit the server kills the worker — the CPU is freed — answers 503 and starts another.
+
+Long-running queries are bounded together too: a query running longer than ``heavy_after_s``
+counts as heavy, and when more than ``max_heavy`` are heavy at once the youngest are stopped
+(503, "too many long-running queries"), so that a few runaway queries always leave workers free
+for cheap ones.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from essaim.server.execution import Job, Overloaded, QueryFailed, QueryTimeout
+from essaim.server.frames import CHUNK, DATA, END, ERROR, PREFIX, REQUEST, json_frame
+from essaim.server.snapshots import Snapshots
+from essaim.store.dataset_clause import names_dataset
+
+log = logging.getLogger("essaim.server")
+
+
+@dataclass(eq=False)
+class _Worker:
+    process: subprocess.Popen[bytes]
+    reader: asyncio.StreamReader
+    writer: asyncio.StreamWriter
+    snapshot: str | None = None
+    started: float | None = None  # when its current query started (monotonic)
+    stopped_for: BaseException | None = None
+    dead: bool = False
+
+    async def frame(self) -> tuple[bytes, bytes]:
+        kind, size = PREFIX.unpack(await self.reader.readexactly(PREFIX.size))
+        return kind, await self.reader.readexactly(size) if size else b""
+
+
+@dataclass(frozen=True)
+class PoolSettings:
+    workers: int = 4
+    max_heavy: int = 2
+    heavy_after_s: float = 1.0
+
+
+@dataclass(eq=False)
+class _Stream:
+    pool: WorkerPool
+    worker: _Worker
+    deadline: float
+    limit_s: float
+    kind: str
+    media_type: str | None
+    head: bytes
+    complete: bool
+    _closed: bool = field(default=False)
+
+    async def rest(self) -> AsyncIterator[bytes]:
+        try:
+            while not self.complete:
+                kind, payload = await self.pool._next(self.worker, self.deadline, self.limit_s)
+                if kind == DATA:
+                    yield payload
+                elif kind == END:
+                    self.complete = True
+                    self.pool._release(self.worker)
+                else:
+                    self.complete = True  # nothing more will come from this worker
+                    self.pool._release(self.worker)
+                    raise QueryFailed("query", json.loads(payload)["message"])
+        finally:
+            await self.aclose()
+
+    async def aclose(self) -> None:
+        if not self.complete and not self._closed:  # the client left, or the stream failed
+            self._closed = True
+            await self.pool._kill(self.worker, None)
+
+
+class WorkerPool:
+    def __init__(self, snapshots: Snapshots, settings: PoolSettings | None = None) -> None:
+        self.snapshots = snapshots
+        self.settings = settings or PoolSettings()
+        self._idle: asyncio.Queue[_Worker] = asyncio.Queue()
+        self._workers: set[_Worker] = set()
+        self._watchdog: asyncio.Task[None] | None = None
+        self._spawning: set[asyncio.Task[None]] = set()
+        self._closing = False
+        self._pruned = 0  # the generation after which no old snapshot was left
+
+    # -- lifecycle ----------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        await asyncio.gather(*(self._add_worker() for _ in range(self.settings.workers)))
+        self._watchdog = asyncio.create_task(self._watch())
+
+    async def close(self) -> None:
+        self._closing = True
+        if self._watchdog is not None:
+            self._watchdog.cancel()
+        for task in list(self._spawning):
+            task.cancel()
+        for worker in list(self._workers):
+            await self._kill(worker, None, respawn=False)
+
+    async def published(self) -> None:
+        self._prune()
+
+    @property
+    def pids(self) -> list[int]:
+        return sorted(w.process.pid for w in self._workers if not w.dead)
+
+    async def _add_worker(self) -> None:
+        parent, child = socket.socketpair()
+        try:
+            process = subprocess.Popen(  # noqa: S603 (our own interpreter and module)
+                [sys.executable, "-m", "essaim.server.worker", str(child.fileno())],
+                pass_fds=[child.fileno()],
+                stdin=subprocess.DEVNULL,
+            )
+        finally:
+            child.close()
+        reader, writer = await asyncio.open_unix_connection(sock=parent)
+        worker = _Worker(process, reader, writer)
+        self._workers.add(worker)
+        # Warm it up: it opens the snapshot before it takes real queries.
+        try:
+            writer.write(self._request(worker, Job("ASK {}", {"boolean": None})))
+            while (await worker.frame())[0] not in (END, ERROR):
+                pass
+        except (asyncio.IncompleteReadError, ConnectionError) as exc:
+            await self._kill(worker, None, respawn=False)
+            raise RuntimeError(f"a query worker failed to start: {exc}") from None
+        worker.started = None
+        self._idle.put_nowait(worker)
+
+    def _respawn(self) -> None:
+        if self._closing:
+            return
+        task = asyncio.create_task(self._add_worker())
+        self._spawning.add(task)
+        task.add_done_callback(self._spawning.discard)
+
+    async def _kill(
+        self, worker: _Worker, reason: BaseException | None, respawn: bool = True
+    ) -> None:
+        if worker.dead:
+            return
+        worker.dead = True
+        worker.stopped_for = reason
+        self._workers.discard(worker)
+        with contextlib.suppress(ProcessLookupError):
+            worker.process.kill()
+        worker.writer.close()
+        await asyncio.to_thread(worker.process.wait)
+        if respawn:
+            self._respawn()
+
+    # -- running queries ----------------------------------------------------------------------
+
+    def _request(self, worker: _Worker, job: Job) -> bytes:
+        snapshot = str(self.snapshots.current)
+        worker.snapshot = snapshot
+        union = job.default_graphs is None and job.named_graphs is None
+        return json_frame(
+            REQUEST,
+            {
+                "snapshot": snapshot,
+                "query": job.query,
+                "formats": dict(job.formats),
+                "default_graphs": list(job.default_graphs)
+                if job.default_graphs is not None
+                else None,
+                "named_graphs": list(job.named_graphs) if job.named_graphs is not None else None,
+                "union": union and not names_dataset(job.query),
+                "substitutions": {k: str(v) for k, v in job.substitutions.items()},
+            },
+        )
+
+    async def run(self, job: Job, timeout_s: float) -> _Stream:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout_s
+        if self._idle.empty():
+            try:
+                async with asyncio.timeout_at(deadline):
+                    worker = await self._idle.get()
+            except TimeoutError:
+                raise QueryTimeout(timeout_s) from None
+        else:
+            worker = self._idle.get_nowait()
+        worker.started = time.monotonic()
+        try:
+            worker.writer.write(self._request(worker, job))
+            try:
+                async with asyncio.timeout_at(deadline):
+                    header, head, complete = await self._first(worker)
+            except TimeoutError:
+                await self._kill(worker, QueryTimeout(timeout_s))
+                raise QueryTimeout(timeout_s) from None
+            except (asyncio.IncompleteReadError, ConnectionError):
+                reason = worker.stopped_for
+                await self._kill(worker, None)
+                if reason is not None:
+                    raise reason from None
+                raise QueryFailed("query", "the query worker stopped unexpectedly") from None
+        except BaseException:
+            if worker.started is not None and not worker.dead:
+                await self._kill(worker, None)  # cancelled mid-query: stop it
+            raise
+        return _Stream(
+            self, worker, deadline, timeout_s, header["kind"], header["media_type"],
+            bytes(head), complete,
+        )  # fmt: skip
+
+    async def _first(self, worker: _Worker) -> tuple[dict[str, Any], bytes, bool]:
+        """The header and the first CHUNK bytes of the answer (all of it when small)."""
+        kind, payload = await worker.frame()
+        if kind == ERROR:
+            self._release(worker)
+            error = json.loads(payload)
+            raise QueryFailed(error["kind"], error["message"])
+        header: dict[str, Any] = json.loads(payload)
+        head = bytearray()
+        while True:
+            kind, payload = await worker.frame()
+            if kind == DATA:
+                head += payload
+                if len(head) >= CHUNK:
+                    return header, bytes(head), False
+            elif kind == END:
+                self._release(worker)
+                return header, bytes(head), True
+            else:
+                self._release(worker)
+                raise QueryFailed("query", json.loads(payload)["message"])
+
+    async def _next(self, worker: _Worker, deadline: float, limit_s: float) -> tuple[bytes, bytes]:
+        try:
+            async with asyncio.timeout_at(deadline):
+                return await worker.frame()
+        except TimeoutError:
+            await self._kill(worker, QueryTimeout(limit_s))
+            raise QueryTimeout(limit_s) from None
+        except (asyncio.IncompleteReadError, ConnectionError):
+            reason = worker.stopped_for
+            await self._kill(worker, None)
+            if reason is not None:
+                raise reason from None
+            raise QueryFailed("query", "the query worker stopped unexpectedly") from None
+
+    def _release(self, worker: _Worker) -> None:
+        worker.started = None
+        if not worker.dead:
+            self._idle.put_nowait(worker)
+        if self._pruned != self.snapshots.generation:
+            self._prune()
+
+    def _prune(self) -> None:
+        generation = self.snapshots.generation
+        in_use = [w.snapshot for w in self._workers if w.snapshot is not None]
+        if self.snapshots.prune(in_use) and all(s == str(self.snapshots.current) for s in in_use):
+            self._pruned = generation  # nothing old is left to remove
+
+    async def _watch(self) -> None:
+        """Stop the youngest long-running queries beyond ``max_heavy``."""
+        settings = self.settings
+        while True:
+            await asyncio.sleep(0.1)
+            now = time.monotonic()
+            heavy = sorted(
+                (
+                    w
+                    for w in self._workers
+                    if w.started is not None and now - w.started > settings.heavy_after_s
+                ),
+                key=lambda w: w.started or 0.0,
+            )
+            for worker in heavy[settings.max_heavy :]:
+                log.warning("stopping a long-running query: %d running", len(heavy))
+                await self._kill(
+                    worker,
+                    Overloaded(
+                        f"too many long-running queries at once ({len(heavy)}, the limit is "
+                        f"{settings.max_heavy}): this one was stopped, try again later"
+                    ),
+                )

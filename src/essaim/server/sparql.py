@@ -1,0 +1,264 @@
+"""The SPARQL 1.1 Protocol at ``/sparql``: queries by GET and POST, updates by POST.
+
+https://www.w3.org/TR/sparql11-protocol/ — a query goes as ``?query=`` (GET), as a form
+(``application/x-www-form-urlencoded``) or as the body (``application/sparql-query``); an
+update as a form or as the body (``application/sparql-update``). ``default-graph-uri`` /
+``named-graph-uri`` name a query's dataset, ``using-graph-uri`` / ``using-named-graph-uri`` an
+update's. Without them, and without ``FROM``/``USING`` in the text, a query's default graph is
+the union of the named graphs. ``version`` (SPARQL 1.2 Protocol draft) may be 1.1 or 1.2.
+Extensions: ``format`` (a short name or media type, for browsers) and ``timeout`` (seconds, at
+most the node's limit).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Annotated
+from urllib.parse import parse_qsl
+
+import pyoxigraph as ox
+from fastapi import APIRouter, Query, Request
+from starlette.datastructures import ImmutableMultiDict, MultiDict
+from starlette.responses import Response
+
+from essaim import namespaces as ns
+from essaim.loading import insert_data
+from essaim.metadata import describe_update
+from essaim.server.access import reader, writer
+from essaim.server.description import service_description
+from essaim.server.edge import BodyTooLarge
+from essaim.server.node import Node
+from essaim.server.problems import Problem
+from essaim.server.results import run_query
+from essaim.store.base import QuerySyntaxError, StoreError
+from essaim.store.update_clause import scan_update, with_using
+from essaim.users import Role
+
+router = APIRouter()
+VERSIONS = ("1.1", "1.2")
+FORM = "application/x-www-form-urlencoded"
+QUERY_TYPE = "application/sparql-query"
+UPDATE_TYPE = "application/sparql-update"
+
+
+def node_of(request: Request) -> Node:
+    node: Node = request.app.state.node
+    return node
+
+
+async def read_body(request: Request) -> bytes:
+    try:
+        return await request.body()
+    except BodyTooLarge:
+        limit = node_of(request).settings.server.max_body_bytes
+        raise Problem(413, f"the request body is larger than the limit of {limit} bytes") from None
+
+
+def _one(params: ImmutableMultiDict[str, str], name: str) -> str | None:
+    values = params.getlist(name)
+    if len(values) > 1:
+        raise Problem(400, f"the request has {len(values)} '{name}' parameters; send one")
+    return values[0] if values else None
+
+
+def _check_version(params: ImmutableMultiDict[str, str], content_type: str = "") -> None:
+    version = _one(params, "version")
+    for part in content_type.split(";")[1:]:
+        key, _, value = part.partition("=")
+        if key.strip().lower() == "version":
+            version = value.strip().strip('"')
+    if version is not None and version not in VERSIONS:
+        raise Problem(
+            400, f"SPARQL version {version!r} is not supported: use {' or '.join(VERSIONS)}"
+        )
+
+
+def _graphs(params: ImmutableMultiDict[str, str], name: str) -> list[str] | None:
+    values = params.getlist(name)
+    return values or None
+
+
+_POSITION = re.compile(r"\berror at (\d+):")
+
+
+def _with_base(request: Request, text: str) -> str:
+    """The request's text with the endpoint's URL as its base IRI, so that relative IRIs
+    resolve (the protocol's "service-defined BASE URI", which may be the endpoint); a ``BASE``
+    in the text overrides it. It stands on a line of its own: see :func:`_unshift`."""
+    return f"BASE {ox.NamedNode(str(request.url.replace(query='', fragment='')))}\n{text}"
+
+
+def _unshift(message: str) -> str:
+    """A parser's message about a text given :func:`_with_base`, with the line counted in
+    the client's text."""
+    return _POSITION.sub(lambda m: f"error at {int(m.group(1)) - 1}:", message, count=1)
+
+
+async def _query(
+    request: Request, node: Node, params: ImmutableMultiDict[str, str], query: str
+) -> Response:
+    await reader(request, node)
+    try:
+        return await run_query(
+            node,
+            _with_base(request, query),
+            accept=request.headers.get("accept"),
+            format_param=",".join(params.getlist("format")) or None,
+            timeout_param=_one(params, "timeout"),
+            default_graphs=_graphs(params, "default-graph-uri"),
+            named_graphs=_graphs(params, "named-graph-uri"),
+        )
+    except Problem as exc:
+        if exc.status == 400:
+            exc.detail = _unshift(exc.detail)
+        raise
+
+
+_RESPONSES: dict[int | str, dict[str, object]] = {
+    200: {"description": "Query results, in the negotiated format (JSON, XML, CSV, TSV; Turtle, "
+          "N-Triples, N-Quads, TriG, RDF/XML, JSON-LD)"},
+    400: {"description": "Malformed request or query (the parser's message and position)"},
+    406: {"description": "No offered format is acceptable"},
+    503: {"description": "The query met its time limit, or too many long-running queries"},
+}  # fmt: skip
+
+
+# One route per method: a route with both gets one operationId for the two, drawn from a set
+# (duplicate, and different from one process to the next).
+@router.get("/sparql", responses=_RESPONSES, tags=["SPARQL"])
+@router.head("/sparql", responses=_RESPONSES, tags=["SPARQL"])
+async def sparql_get(
+    request: Request,
+    query: Annotated[
+        str | None, Query(description="A SPARQL query; none: the service description")
+    ] = None,
+    default_graph_uri: Annotated[list[str] | None, Query(alias="default-graph-uri")] = None,
+    named_graph_uri: Annotated[list[str] | None, Query(alias="named-graph-uri")] = None,
+    format: Annotated[
+        str | None,
+        Query(
+            description="json, xml, csv, tsv, turtle, ntriples, nquads, trig, rdfxml, jsonld "
+            "or a media type"
+        ),
+    ] = None,
+    timeout: Annotated[
+        float | None, Query(gt=0, description="Seconds, at most the node's limit")
+    ] = None,
+    version: Annotated[str | None, Query(description="SPARQL version: 1.1 or 1.2")] = None,
+) -> Response:
+    """Run a query (SPARQL 1.1 Protocol, query via GET), or describe the service."""
+    return await answer_get(request)
+
+
+async def answer_get(request: Request) -> Response:
+    """GET /sparql, also reached without FastAPI's routing by ``essaim.server.fast_path``."""
+    node = node_of(request)
+    params = request.query_params
+    if "update" in params:
+        raise Problem(400, "an update is sent by POST (application/sparql-update or a form)")
+    _check_version(params)
+    text = _one(params, "query")
+    if text is None:
+        await reader(request, node)
+        return await service_description(request, node)
+    return await _query(request, node, params, text)
+
+
+_POST_RESPONSES: dict[int | str, dict[str, object]] = {
+    **_RESPONSES,
+    401: {"description": "An update without a valid token"},
+    403: {"description": "The user may not make this update"},
+    413: {"description": "Body too large"},
+    415: {"description": "Unsupported Content-Type"},
+}
+
+
+@router.post("/sparql", responses=_POST_RESPONSES, tags=["SPARQL"])
+async def sparql_post(request: Request) -> Response:
+    """Run a query or an update sent by POST: a form with ``query`` or ``update``, or the text
+    itself as ``application/sparql-query`` / ``application/sparql-update``."""
+    node = node_of(request)
+    content_type = request.headers.get("content-type", "")
+    media = content_type.split(";")[0].strip().lower()
+    body = await read_body(request)
+    if media == FORM:
+        try:
+            form = MultiDict(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
+        except UnicodeDecodeError:
+            raise Problem(400, "the form is not UTF-8") from None
+        params: ImmutableMultiDict[str, str] = ImmutableMultiDict(
+            [*request.query_params.multi_items(), *form.multi_items()]
+        )
+        _check_version(params)
+        query, update = _one(form, "query"), _one(form, "update")
+        if query is not None and update is not None:
+            raise Problem(400, "a request carries a query or an update, not both")
+        if query is not None:
+            return await _query(request, node, params, query)
+        if update is not None:
+            return await _update(request, node, params, update)
+        raise Problem(400, "the form has neither a 'query' nor an 'update' field")
+    params = request.query_params
+    _check_version(params, content_type)
+    if "query" in params or "update" in params:
+        raise Problem(400, "with a SPARQL body, the query or update goes in the body, not the URL")
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise Problem(400, "the request body is not UTF-8") from None
+    if media == QUERY_TYPE:
+        return await _query(request, node, params, text)
+    if media == UPDATE_TYPE:
+        return await _update(request, node, params, text)
+    raise Problem(
+        415,
+        f"Content-Type {media or '(none)'} is not a SPARQL request: use {FORM}, {QUERY_TYPE} "
+        f"or {UPDATE_TYPE}",
+    )
+
+
+async def _update(
+    request: Request, node: Node, params: ImmutableMultiDict[str, str], update: str
+) -> Response:
+    user = await writer(request, node)
+    if not user.may_update():
+        reason = (
+            f"limited to the graphs under {user.graphs}: write them with the Graph Store Protocol"
+            if user.graphs
+            else f"a {user.role} may not run SPARQL updates"
+        )
+        raise Problem(403, f"{user.name} is {reason}")
+    if any(name in params for name in ("default-graph-uri", "named-graph-uri")):
+        raise Problem(
+            400, "an update takes using-graph-uri / using-named-graph-uri, not default-graph-uri"
+        )
+    if update.strip():
+        update = _with_base(request, update)
+    scan = scan_update(update)
+    using = params.getlist("using-graph-uri")
+    using_named = params.getlist("using-named-graph-uri")
+    if using or using_named:
+        if scan.has_dataset:
+            raise Problem(
+                400,
+                "the update has USING or WITH clauses: it cannot also take using-graph-uri "
+                "parameters",
+            )
+        update = with_using(update, using, using_named)
+    if ns.META_GRAPH in scan.graphs and user.role != Role.ADMIN:
+        raise Problem(403, f"the metadata graph {ns.META_GRAPH} is written by essaim only")
+    _, record = describe_update(user.iri, scan.graphs, datetime.now(UTC))
+    operations = update.rstrip().removesuffix(";")
+    text = (operations + "\n;\n" if operations.strip() else "") + insert_data(record)
+
+    def apply() -> None:
+        node.store.update(text)
+
+    try:
+        await node.write(apply)
+    except QuerySyntaxError as exc:
+        raise Problem(400, f"the update does not parse: {_unshift(str(exc))}") from None
+    except StoreError as exc:
+        raise Problem(400, f"the update could not run: {exc}") from None
+    return Response(status_code=204)

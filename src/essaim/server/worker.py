@@ -1,0 +1,150 @@
+"""A query worker: a process that opens a snapshot of the store read-only, runs the queries it is
+sent and writes the results back with pyoxigraph's own serialisers, framed (``frames``).
+
+The server kills a worker whose query passes its time limit — pyoxigraph cannot cancel a running
+query — and starts another, so the CPU is freed. A worker never writes: it opens the snapshot
+named in each request (a checkpoint made after the last write, ``snapshots``) and reopens when
+the name changes, so a query sees every write that returned before it started.
+
+Run as ``python -m essaim.server.worker FD`` with FD one end of a Unix socket pair.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import socket
+import sys
+from typing import Any, BinaryIO, cast
+
+import pyoxigraph as ox
+
+from essaim.server.frames import CHUNK, DATA, END, ERROR, HEADER, PREFIX, json_frame
+
+KINDS = {
+    ox.QuerySolutions: "solutions",
+    ox.QueryBoolean: "boolean",
+    ox.QueryTriples: "graph",
+}
+
+
+class _FrameWriter(io.RawIOBase):
+    """A binary file that sends what is written to it as DATA frames of about CHUNK bytes,
+    after ``first`` (the header frame): a small answer leaves in a single send."""
+
+    def __init__(self, sock: socket.socket, first: bytes) -> None:
+        self._sock = sock
+        self._first = first
+        self._buffer = bytearray()
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        view = memoryview(data)
+        self._buffer += view
+        if len(self._buffer) >= CHUNK:
+            self.send()
+        return len(view)
+
+    def send(self, last: bytes = b"") -> None:
+        data = PREFIX.pack(DATA, len(self._buffer)) + self._buffer if self._buffer else b""
+        self._sock.sendall(self._first + data + last)
+        self._first = b""
+        self._buffer.clear()
+
+
+def _read_exact(source: io.BufferedReader, size: int) -> bytes | None:
+    data = source.read(size)
+    return data if len(data) == size else None
+
+
+def _term(text: str) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+    """An RDF term from its N-Triples form."""
+    quad = next(iter(ox.parse(f"<urn:x:s> <urn:x:p> {text} .", format=ox.RdfFormat.N_TRIPLES)))
+    term: ox.NamedNode | ox.BlankNode | ox.Literal = quad.object
+    return term
+
+
+class Worker:
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self.snapshot: str | None = None
+        self.store: ox.Store | None = None
+
+    def serve(self) -> None:
+        source = cast(io.BufferedReader, self.sock.makefile("rb", buffering=CHUNK))
+        while True:
+            prefix = _read_exact(source, PREFIX.size)
+            if prefix is None:
+                return
+            _kind, size = PREFIX.unpack(prefix)
+            payload = _read_exact(source, size)
+            if payload is None:
+                return
+            self.answer(json.loads(payload))
+
+    def open(self, snapshot: str) -> ox.Store:
+        if self.store is None or snapshot != self.snapshot:
+            self.store = None
+            self.store = ox.Store.read_only(snapshot)
+            self.snapshot = snapshot
+        return self.store
+
+    def answer(self, request: dict[str, Any]) -> None:
+        try:
+            store = self.open(request["snapshot"])
+            results = store.query(request["query"], **self.options(request))
+        except SyntaxError as exc:
+            self.sock.sendall(json_frame(ERROR, {"kind": "syntax", "message": str(exc)}))
+            return
+        except (RuntimeError, OSError, ValueError) as exc:
+            self.sock.sendall(json_frame(ERROR, {"kind": "query", "message": str(exc)}))
+            return
+        kind = KINDS[type(results)]
+        media_type = request["formats"].get(kind)
+        if media_type is None:
+            header = json_frame(HEADER, {"kind": kind, "media_type": None})
+            self.sock.sendall(header + json_frame(END, None))
+            return
+        writer = _FrameWriter(
+            self.sock, json_frame(HEADER, {"kind": kind, "media_type": media_type})
+        )
+        try:
+            if kind == "graph":
+                fmt: Any = ox.RdfFormat.from_media_type(media_type)
+            else:
+                fmt = ox.QueryResultsFormat.from_media_type(media_type)
+            results.serialize(cast(BinaryIO, writer), fmt)
+        except (RuntimeError, OSError, ValueError, SyntaxError) as exc:
+            writer.send(json_frame(ERROR, {"kind": "query", "message": str(exc)}))
+            return
+        writer.send(json_frame(END, None))
+
+    @staticmethod
+    def options(request: dict[str, Any]) -> dict[str, Any]:
+        options: dict[str, Any] = {}
+        if request.get("default_graphs") is not None:
+            options["default_graph"] = [
+                ox.NamedNode(g) if g else ox.DefaultGraph() for g in request["default_graphs"]
+            ]
+        if request.get("named_graphs") is not None:
+            options["named_graphs"] = [ox.NamedNode(g) for g in request["named_graphs"]]
+        if request.get("union"):
+            options["use_default_graph_as_union"] = True
+        if request.get("substitutions"):
+            options["substitutions"] = {
+                ox.Variable(name): _term(text) for name, text in request["substitutions"].items()
+            }
+        return options
+
+
+def main() -> None:
+    sock = socket.socket(fileno=int(sys.argv[1]))
+    with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # the server went away
+        Worker(sock).serve()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,155 @@
+"""A real ``essaim serve`` on loopback, for the endpoint's tests.
+
+A pytest plugin: a test module takes these fixtures with ``pytest_plugins =
+["essaim_server_fixtures"]``. Each server is the ``essaim`` command itself, in a subprocess, on
+a free port and a temporary data directory, polled on ``/healthz`` until it answers (no sleeps).
+Users are created in the data directory's user store before the server starts.
+
+- ``kb_server`` (session): the bundled ontology and knowledge base loaded, public reads.
+- ``empty_server`` (session): nothing loaded (``--no-load``), for writes and the W3C suites.
+- ``start_server`` (function): a factory for a server with its own settings (short time limits,
+  small bodies, private reads); stopped at the end of the test.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pytest
+
+from essaim.users import Role, UserStore, users_path
+
+STARTUP_DEADLINE_S = 120.0
+PORT_ATTEMPTS = 3
+GRAPHS = "https://w3id.org/essaim/graph/"
+
+
+@dataclass
+class EssaimServer:
+    url: str
+    data_dir: Path
+    process: subprocess.Popen[bytes]
+    log: Path
+    tokens: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def sparql(self) -> str:
+        return f"{self.url}/sparql"
+
+    def auth(self, user: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[user]}"}
+
+    def worker_pids(self) -> list[int]:
+        """The query workers: the server's child processes."""
+        out = subprocess.run(
+            ["ps", "-o", "pid=", "--ppid", str(self.process.pid)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        return sorted(int(x) for x in out.stdout.split())
+
+
+#: The users every server gets: name → (role, graphs prefix).
+USERS: dict[str, tuple[Role, str | None]] = {
+    "admin": (Role.ADMIN, None),
+    "editor": (Role.EDITOR, None),
+    "sarthe": (Role.EDITOR, GRAPHS + "territories/sarthe/"),
+    "annotator": (Role.ANNOTATOR, None),
+}
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def essaim_binary() -> Path:
+    return Path(sys.executable).with_name("essaim")
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def launch(root: Path, *args: str, env: dict[str, str] | None = None) -> EssaimServer:
+    """Start ``essaim serve`` with ``args`` in ``root`` and wait until it answers."""
+    data_dir = root / "data"
+    data_dir.mkdir(parents=True, exist_ok=True)
+    store = UserStore(users_path(data_dir), cache_lifetime=0)
+    tokens = {}
+    for name, (role, graphs) in USERS.items():
+        if store.get(name) is None:
+            tokens[name] = store.add(name, role, graphs)[1]
+    log = root / "serve.log"
+    environment = {**os.environ, **(env or {})}
+    environment.pop("ESSAIM_STORE", None)
+    for _ in range(PORT_ATTEMPTS):
+        port = free_port()
+        url = f"http://127.0.0.1:{port}"
+        with log.open("ab") as out:
+            process = subprocess.Popen(
+                [str(essaim_binary()), "--data-dir", str(data_dir), "serve", "--port", str(port),
+                 "--log-level", "warning", *args],
+                stdout=out, stderr=subprocess.STDOUT, env=environment, cwd=root,
+            )  # fmt: skip
+        deadline = time.monotonic() + STARTUP_DEADLINE_S
+        while time.monotonic() < deadline and process.poll() is None:
+            try:
+                if httpx.get(f"{url}/healthz", timeout=1.0).status_code == 200:
+                    return EssaimServer(url, data_dir, process, log, tokens)
+            except httpx.TransportError:
+                pass
+            time.sleep(0.05)
+        _stop(process)
+        if "address already in use" not in log.read_text().lower():
+            break
+    pytest.fail(f"essaim serve did not answer within {STARTUP_DEADLINE_S} s:\n{log.read_text()}")
+
+
+@pytest.fixture(scope="session")
+def kb_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EssaimServer]:
+    server = launch(tmp_path_factory.mktemp("essaim-kb"))
+    try:
+        yield server
+    finally:
+        _stop(server.process)
+
+
+@pytest.fixture(scope="session")
+def empty_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EssaimServer]:
+    server = launch(tmp_path_factory.mktemp("essaim-empty"), "--no-load")
+    try:
+        yield server
+    finally:
+        _stop(server.process)
+
+
+@pytest.fixture
+def start_server(tmp_path: Path) -> Iterator[Callable[..., EssaimServer]]:
+    started: list[EssaimServer] = []
+
+    def start(*args: str, env: dict[str, str] | None = None) -> EssaimServer:
+        server = launch(tmp_path / f"server{len(started)}", *args, env=env)
+        started.append(server)
+        return server
+
+    try:
+        yield start
+    finally:
+        for server in started:
+            _stop(server.process)
