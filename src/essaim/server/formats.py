@@ -8,6 +8,7 @@ to break ties and to answer ``*/*``.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -164,6 +165,19 @@ def choose(kind: str, ranges: Sequence[MediaRange]) -> str | None:
 
 
 def formats_for(accept: str | None, format_param: str | None) -> dict[str, str | None]:
+    """The media type to write for each kind of result, from ``format`` or else ``Accept``
+    (remembered: clients send the same few headers again and again)."""
+    return dict(_formats_for(accept, format_param))
+
+
+@functools.lru_cache(maxsize=1024)
+def _formats_for(
+    accept: str | None, format_param: str | None
+) -> tuple[tuple[str, str | None], ...]:
+    return tuple(_negotiate(accept, format_param).items())
+
+
+def _negotiate(accept: str | None, format_param: str | None) -> dict[str, str | None]:
     """The media type to write for each kind of result, from ``format`` or else ``Accept``."""
     ranges = _format_ranges(format_param) if format_param else parse_accept(accept)
     return {kind: choose(kind, ranges) for kind in OFFERS}

@@ -18,6 +18,7 @@ harmlessly; the inline-data builder of :mod:`essaim.store.values_clause` uses it
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from urllib.parse import urljoin
@@ -48,6 +49,7 @@ class NamedDataset:
     named_graphs: list[str]
 
 
+@functools.lru_cache(maxsize=4096)
 def names_dataset(query: str) -> bool:
     """True when the query has a ``FROM`` or ``FROM NAMED`` clause.
 
