@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# The SPARQL editor's YASGUI bundle, from the npm registry, into the git-ignored .yasgui/
+YASGUI_VERSION := 4.6.2
+YASGUI := .yasgui/node_modules/@zazuko/yasgui/build/yasgui.min.js
 
 .DEFAULT_GOAL := help
 .PHONY: help setup run test lint typecheck pytest docs bench clean
@@ -16,12 +19,18 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet --constraint constraints.txt --editable '.[dev]'
 	touch $(STAMP)
 
-setup: $(STAMP) ## Create .venv with essaim and its pinned dependencies
+$(YASGUI):
+	@if command -v npm >/dev/null 2>&1; then \
+	  npm install --silent --no-save --no-audit --no-fund --prefix .yasgui @zazuko/yasgui@$(YASGUI_VERSION) \
+	  || echo "YASGUI was not installed: the SPARQL editor falls back to a plain form"; \
+	else echo "npm not found: the SPARQL editor falls back to a plain form (install Node.js for YASGUI)"; fi
 
-run: $(STAMP) ## Load the bundled knowledge base into .essaim/ (what changed) and serve it on :8000
+setup: $(STAMP) $(YASGUI) ## Create .venv with essaim and its pinned dependencies (and YASGUI with npm)
+
+run: $(STAMP) $(YASGUI) ## Load the bundled knowledge base into .essaim/ (what changed) and serve it on :8000
 	$(BIN)/essaim serve
 
-test: lint typecheck pytest ## Lint, type-check and run the whole test suite
+test: $(YASGUI) lint typecheck pytest ## Lint, type-check and run the whole test suite
 
 lint: $(STAMP) ## ruff: lint and formatting
 	$(BIN)/ruff check src tests benchmarks
@@ -36,8 +45,10 @@ pytest: $(STAMP) ## The test suite only
 docs: $(STAMP) ## Build the ontology's HTML documentation (pyLODE) into build/docs/
 	$(BIN)/essaim docs --output build/docs/ontology.html
 
-bench: $(STAMP) ## Benchmark loading and the query mix at 100k, 1M, 5M triples (long; benchmarks/README.md)
+bench: $(STAMP) ## Benchmark loading, the query mix (100k, 1M, 5M), the endpoint and the web pages (long; benchmarks/README.md)
 	$(BIN)/python benchmarks/run.py $(BENCH_ARGS)
+	$(BIN)/python benchmarks/endpoint.py $(BENCH_ENDPOINT_ARGS)
+	$(BIN)/python benchmarks/web.py $(BENCH_WEB_ARGS)
 
 clean: ## Remove the virtual environment and build outputs
-	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) build .yasgui .pytest_cache .mypy_cache .ruff_cache

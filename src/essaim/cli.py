@@ -21,7 +21,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from essaim import __version__
+from essaim import __version__, canned
+from essaim.canned import CannedQueryError, ParameterError
 from essaim.cli_users import users_app
 from essaim.config import Settings, SettingsError
 from essaim.docs import build_ontology_docs
@@ -67,7 +68,10 @@ def _friendly(command: Callable[P, R]) -> Callable[P, R]:
             for path, report in exc.reports.items():
                 _print_report(path, report, "en")
             err.print(f"error: {exc}")
-        except (LoadError, StoreError, BundledDataMissing, UserError, OSError) as exc:
+        except (
+            LoadError, StoreError, BundledDataMissing, UserError, OSError, CannedQueryError,
+            ParameterError,
+        ) as exc:  # fmt: skip
             err.print(f"error: {exc}")
         raise typer.Exit(1)
 
@@ -221,15 +225,30 @@ _GRAPH_FORMATS = {"ttl": ox.RdfFormat.TURTLE, "nt": ox.RdfFormat.N_TRIPLES,
 @app.command("query")
 @_friendly
 def query_command(
-    sparql: Annotated[str, typer.Argument(help="A SPARQL query, or @file.rq to read one.")],
+    sparql: Annotated[
+        str,
+        typer.Argument(help="A SPARQL query, @file.rq to read one, or a canned query's name."),
+    ],
     format: Annotated[
         str, typer.Option(help="table, csv, tsv, json, xml; for CONSTRUCT: ttl, nt, jsonld, rdfxml")
     ] = "table",
+    param: Annotated[
+        list[str] | None,
+        typer.Option("--param", "-p", help="NAME=VALUE: a canned query's parameter (repeatable)."),
+    ] = None,
 ) -> None:
-    """Run a SPARQL query over the union of the graphs (unless it names its dataset)."""
+    """Run a SPARQL query, or a canned query by name (essaim queries lists them), over the union
+    of the graphs (unless it names its dataset)."""
+    named = canned.QUERY_NAME.fullmatch(sparql) is not None
+    values = canned.parse_assignments(param or [])
+    if values and not named:
+        raise ParameterError(next(iter(values)), "--param goes with a canned query's name")
     text = Path(sparql[1:]).read_text(encoding="utf-8") if sparql.startswith("@") else sparql
     with _store() as store:
-        result = store.query(text)
+        if named:
+            result = canned.run(store, canned.find_query(sparql), values, check=True)
+        else:
+            result = store.query(text)
         out = sys.stdout.buffer
         if isinstance(result, ox.QueryBoolean):
             console.print("true" if bool(result) else "false")
@@ -265,6 +284,19 @@ def _show(term: object) -> str:
     if isinstance(term, ox.NamedNode | ox.Literal):
         return term.value
     return str(term)
+
+
+@app.command("queries")
+@_friendly
+def queries_command(
+    lang: Annotated[str, typer.Option(help="Language of the titles: en or fr.")] = "en",
+) -> None:
+    """List the canned comparative queries: name, title and parameters."""
+    table = _table("name", "title", "parameters")
+    for name, query in canned.bundled_queries().items():
+        signatures = "; ".join(p.signature() for p in query.parameters)
+        table.add_row(name, canned.in_language(query.title, lang), signatures)
+    console.print(table)
 
 
 @app.command("graphs")

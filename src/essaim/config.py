@@ -44,6 +44,8 @@ class ServerSettings:
     cors_origins: tuple[str, ...] = ("*",)
     graph_base: str = "https://w3id.org/essaim/graph/"
     load_on_start: bool = True
+    #: Cache canned queries and pages over a remote store too (only if nobody else writes it).
+    cache_remote: bool = False
 
 
 @dataclass(frozen=True)
@@ -112,6 +114,8 @@ def _server_from_env(env: Mapping[str, str]) -> ServerSettings:
                 ) from None
     if env.get("ESSAIM_PRIVATE_READS", "").lower() in ("1", "true", "yes"):
         values["public_reads"] = False
+    if env.get("ESSAIM_CACHE_REMOTE", "").lower() in ("1", "true", "yes"):
+        values["cache_remote"] = True
     if "ESSAIM_CORS_ORIGINS" in env:
         values["cors_origins"] = tuple(
             o.strip() for o in env["ESSAIM_CORS_ORIGINS"].split(",") if o.strip()

@@ -6,16 +6,29 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, Response
+from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp
 
 from essaim import __version__
+from essaim.canned import bundled_queries
 from essaim.config import Settings
-from essaim.server import description, graph_store, sparql
+from essaim.server import (
+    canned_api,
+    description,
+    editor,
+    graph_store,
+    pages,
+    pictures,
+    search_pages,
+    sparql,
+)
+from essaim.server.canned_api import add_query_routes
 from essaim.server.edge import Edge
 from essaim.server.fast_path import FastPath
 from essaim.server.node import Node
@@ -27,6 +40,8 @@ from essaim.server.problems import (
     on_validation_error,
 )
 from essaim.store import Dataset
+
+STATIC = Path(__file__).with_name("static")
 
 
 def create_app(settings: Settings, store: Dataset | None = None) -> FastAPI:
@@ -63,6 +78,18 @@ def create_app(settings: Settings, store: Dataset | None = None) -> FastAPI:
     app.include_router(sparql.router)
     app.include_router(graph_store.router)
     app.include_router(description.router)
+    app.include_router(pages.router)
+    app.include_router(canned_api.router)
+    app.include_router(editor.router)
+    app.include_router(pictures.router)
+    app.include_router(search_pages.router)
+    queries = bundled_queries()  # a malformed header stops the start here, naming file and line
+    app.state.queries = queries
+    add_query_routes(app, queries)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.state.yasgui = editor.yasgui_folder()
+    if app.state.yasgui is not None:
+        app.mount("/yasgui", StaticFiles(directory=app.state.yasgui), name="yasgui")
 
     @app.get("/healthz", tags=["Operations"])
     async def healthz(request: Request) -> Response:

@@ -189,7 +189,7 @@ async def _write(request: Request, target: str, merge: bool, created_status: int
     existed = _exists(node, target)
     job = GraphUpload(graph=target, data=data, format=fmt, merge=merge, user=user.iri)
     try:
-        await node.write(lambda: upload(node.store, job))
+        await node.write(lambda: upload(node.store, job), graphs=[target] if target else None)
     except GraphInvalid as exc:
         return _invalid(request, exc)
     except LoadError as exc:
@@ -211,7 +211,7 @@ async def _delete(request: Request, path: str | None, graph: str | None) -> Resp
     from essaim.loading import unload
 
     if target:
-        await node.write(lambda: unload(node.store, target))
+        await node.write(lambda: unload(node.store, target), graphs=[target])
     else:
         await node.write(lambda: node.store.update("DROP SILENT DEFAULT"))
     return Response(status_code=204)

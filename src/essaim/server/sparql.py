@@ -12,6 +12,7 @@ most the node's limit).
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import UTC, datetime
 from typing import Annotated
@@ -86,7 +87,19 @@ def _with_base(request: Request, text: str) -> str:
     """The request's text with the endpoint's URL as its base IRI, so that relative IRIs
     resolve (the protocol's "service-defined BASE URI", which may be the endpoint); a ``BASE``
     in the text overrides it. It stands on a line of its own: see :func:`_unshift`."""
-    return f"BASE {ox.NamedNode(str(request.url.replace(query='', fragment='')))}\n{text}"
+    scope = request.scope
+    host = request.headers.get("host") or "{}:{}".format(
+        *(scope.get("server") or ("localhost", 80))
+    )
+    return _base_line(scope["scheme"], host, scope.get("root_path", "") + scope["path"]) + text
+
+
+@functools.lru_cache(maxsize=256)
+def _base_line(scheme: str, host: str, path: str) -> str:
+    try:
+        return f"BASE {ox.NamedNode(f'{scheme}://{host}{path}')}\n"
+    except ValueError:  # a Host header that makes no IRI
+        return f"BASE {ox.NamedNode(f'{scheme}://localhost{path}')}\n"
 
 
 def _unshift(message: str) -> str:
@@ -256,7 +269,7 @@ async def _update(
         node.store.update(text)
 
     try:
-        await node.write(apply)
+        await node.write(apply, graphs=None if scan.any_graph else scan.graphs)
     except QuerySyntaxError as exc:
         raise Problem(400, f"the update does not parse: {_unshift(str(exc))}") from None
     except StoreError as exc:

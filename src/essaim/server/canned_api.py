@@ -1,0 +1,255 @@
+"""The canned comparative queries of ``queries/``: one API operation per file,
+``GET /api/queries/<name>``, with the file's typed parameters in the OpenAPI document, results
+in every SPARQL results format (and as a download); and a page per query with a form and a
+results table.
+
+Parameters are bound as RDF terms (``essaim.canned.bind``), never spliced into the text. Answers
+are cached until the next write (``Node.generation``); over a remote store only when
+``ESSAIM_CACHE_REMOTE`` says nobody else writes it.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Annotated, Any, Optional
+
+from fastapi import APIRouter, FastAPI, Query, Request
+from starlette.responses import Response
+
+from essaim.canned import CannedQuery, ParameterError, bind, check_classes, in_language
+from essaim.server.access import reader
+from essaim.server.formats import BadFormat, formats_for, with_charset
+from essaim.server.i18n import language_of
+from essaim.server.node import Node
+from essaim.server.problems import Problem
+from essaim.server.results import run_query, time_limit
+from essaim.server.tables import table
+from essaim.server.templating import render
+from essaim.store.base import Term
+
+router = APIRouter(include_in_schema=False)
+
+#: Answers larger than this are not cached.
+CACHE_LIMIT = 4 * 1024 * 1024
+_PYTHON_TYPES: dict[str, Any] = {"integer": int, "year": int}
+
+
+@dataclass
+class _Cached:
+    generation: int
+    media_type: str
+    body: bytes
+
+
+class AnswerCache:
+    def __init__(self, entries: int = 512) -> None:
+        self.entries = entries
+        self._data: dict[tuple[Any, ...], _Cached] = {}
+        self.hits = 0
+
+    def get(self, key: tuple[Any, ...], generation: int) -> _Cached | None:
+        found = self._data.get(key)
+        if found is not None and found.generation == generation:
+            self.hits += 1
+            return found
+        return None
+
+    def put(self, key: tuple[Any, ...], value: _Cached) -> None:
+        if len(self._data) >= self.entries:
+            self._data.clear()
+        self._data[key] = value
+
+
+def _node(request: Request) -> Node:
+    node: Node = request.app.state.node
+    return node
+
+
+def _bindings(node: Node, query: CannedQuery, values: dict[str, str]) -> dict[str, Term]:
+    try:
+        bindings = bind(query, values)
+        check_classes(node.store, query, bindings)
+    except ParameterError as exc:
+        raise Problem(
+            422, str(exc), extra={"errors": [{"parameter": exc.parameter, "message": str(exc)}]}
+        ) from None
+    return bindings
+
+
+async def answer(request: Request, query: CannedQuery, values: dict[str, str]) -> Response:
+    node = _node(request)
+    await reader(request, node)
+    import asyncio
+
+    bindings = await asyncio.to_thread(_bindings, node, query, values)
+    format_param = request.query_params.get("format")
+    accept = request.headers.get("accept")
+    timeout = request.query_params.get("timeout")
+    download = request.query_params.get("download") not in (None, "", "0", "false")
+    try:
+        formats = formats_for(accept, format_param)
+    except BadFormat as exc:
+        raise Problem(400, str(exc)) from None
+    key = (query.name, tuple(sorted(values.items())), tuple(sorted(formats.items())), download)
+    cache: AnswerCache = request.app.state.answers
+    generation = node.generation
+    if node.cacheable:
+        cached = cache.get(key, generation)
+        if cached is not None:
+            return _response(cached.body, cached.media_type, query, download)
+    response = await run_query(
+        node, query.text, accept=accept, format_param=format_param, timeout_param=timeout,
+        substitutions=bindings,
+    )  # fmt: skip
+    body = getattr(response, "body", None)
+    if (
+        node.cacheable
+        and isinstance(body, bytes)
+        and len(body) <= CACHE_LIMIT
+        and node.generation == generation
+        and not node.writing
+    ):
+        media = response.headers["content-type"]
+        cache.put(key, _Cached(generation, media, body))
+        return _response(body, media, query, download, cache="miss")
+    if download:
+        response.headers["Content-Disposition"] = _attachment(
+            query, response.headers["content-type"]
+        )
+    return response
+
+
+def _attachment(query: CannedQuery, media_type: str) -> str:
+    extensions = {"text/csv": "csv", "text/tab-separated-values": "tsv",
+                  "application/sparql-results+xml": "srx"}  # fmt: skip
+    extension = extensions.get(media_type.split(";")[0], "json")
+    return f'attachment; filename="{query.name}.{extension}"'
+
+
+def _response(
+    body: bytes, media_type: str, query: CannedQuery, download: bool, cache: str = "hit"
+) -> Response:
+    headers = {"Vary": "Accept", "X-Essaim-Cache": cache}
+    if download:
+        headers["Content-Disposition"] = _attachment(query, media_type)
+    return Response(body, media_type=with_charset(media_type.split(";")[0]), headers=headers)
+
+
+def _endpoint(query: CannedQuery) -> Callable[..., Awaitable[Response]]:
+    async def endpoint(request: Request, **params: Any) -> Response:
+        values = {
+            query.parameters[int(name[1:])].name: str(value)
+            for name, value in params.items()
+            if value is not None and name.startswith("p") and name[1:].isdigit()
+        }
+        return await answer(request, query, values)
+
+    parameters = [
+        inspect.Parameter("request", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Request)
+    ]
+    for index, parameter in enumerate(query.parameters):
+        kind = _PYTHON_TYPES.get(parameter.type, str)
+        extra: dict[str, Any] = {}
+        if parameter.type == "year":
+            extra = {"ge": 1000, "le": 2999}
+        elif parameter.type == "language":
+            extra = {"pattern": r"^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$"}
+        description = in_language(parameter.description, "en")
+        if parameter.class_iri:
+            description += f" (an IRI of a {parameter.class_iri})"
+        if parameter.default is not None:
+            description += f" Default: {parameter.default}."
+        annotation = Annotated[
+            Optional[kind],  # type: ignore[valid-type]  # noqa: UP045 (a type made at run time)
+            Query(alias=parameter.name, description=description, **extra),
+        ]
+        parameters.append(
+            inspect.Parameter(
+                f"p{index}",
+                inspect.Parameter.KEYWORD_ONLY,
+                default=inspect.Parameter.empty if parameter.required else None,
+                annotation=annotation,
+            )
+        )
+    for name, description in (
+        ("format", "json, xml, csv, tsv or a media type (else the Accept header)"),
+        ("timeout", "Seconds, at most the node's limit"),
+        ("download", "Present: answer as a file to save"),
+    ):
+        parameters.append(
+            inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None,
+                              annotation=Annotated[str | None, Query(description=description)])
+        )  # fmt: skip
+    endpoint.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
+    endpoint.__name__ = "query_" + query.name.replace("-", "_")
+    return endpoint
+
+
+def add_query_routes(app: FastAPI, queries: dict[str, CannedQuery]) -> None:
+    """One GET operation per canned query, its parameters typed in the OpenAPI document."""
+    app.state.answers = AnswerCache()
+    for query in queries.values():
+        endpoint = _endpoint(query)
+        app.add_api_route(
+            f"/api/queries/{query.name}",
+            endpoint,
+            methods=["GET"],
+            name=f"query_{query.name}",
+            operation_id=f"query_{query.name.replace('-', '_')}",
+            summary=in_language(query.title, "en"),
+            description=in_language(query.description, "en"),
+            tags=["Canned queries"],
+            responses={200: {"description": "SPARQL results (JSON, XML, CSV, TSV)"},
+                       422: {"description": "A parameter value of the wrong type, named"}},
+        )  # fmt: skip
+
+
+# -- pages ------------------------------------------------------------------------------------
+
+
+@router.get("/queries")
+async def query_list(request: Request) -> Response:
+    node = _node(request)
+    await reader(request, node)
+    queries: dict[str, CannedQuery] = request.app.state.queries
+    return render(request, "queries.html", queries=list(queries.values()), in_language=in_language)
+
+
+@router.get("/queries/{name}")
+async def query_page(request: Request, name: str) -> Response:
+    node = _node(request)
+    await reader(request, node)
+    queries: dict[str, CannedQuery] = request.app.state.queries
+    query = queries.get(name)
+    if query is None:
+        raise Problem(404, f"no canned query named {name!r}")
+    lang = language_of(request)
+    values = {p.name: request.query_params.get(p.name, "") for p in query.parameters}
+    for parameter in query.parameters:  # labels in the page's language unless asked otherwise
+        if parameter.type == "language" and not values[parameter.name]:
+            values[parameter.name] = lang
+    given = {k: v for k, v in values.items() if v}
+    results = None
+    error = None
+    if "run" in request.query_params:
+        try:
+            import asyncio
+
+            bindings = await asyncio.to_thread(_bindings, node, query, given)
+            results = await table(
+                node, query.text, limit=node.settings.server.html_rows,
+                timeout_s=time_limit(node, None), substitutions=bindings,
+            )  # fmt: skip
+        except Problem as exc:
+            error = exc.detail
+    from urllib.parse import urlencode
+
+    api = f"/api/queries/{query.name}"
+    query_string = urlencode(given)
+    return render(
+        request, "query.html", lang=lang, query=query, values=values, results=results, error=error,
+        api=api, query_string=query_string, in_language=in_language,
+        limit=node.settings.server.html_rows,
+    )  # fmt: skip

@@ -1,0 +1,81 @@
+"""The SPARQL editor page: YASGUI (the ``@zazuko/yasgui`` bundle from the npm registry, installed
+by ``make setup`` into the git-ignored ``.yasgui/``, served from this node, never from a CDN) with
+the canned queries as ready tabs and the prefixes preset; without the bundle, or without
+JavaScript, a plain form whose results show as a table, capped, with links to the whole
+result."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from pathlib import Path
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from essaim.canned import CannedQuery, in_language
+from essaim.namespaces import PREFIXES
+from essaim.resources import bundled_data
+from essaim.server.access import reader
+from essaim.server.i18n import language_of
+from essaim.server.node import Node
+from essaim.server.problems import Problem
+from essaim.server.results import time_limit
+from essaim.server.tables import table
+from essaim.server.templating import json_ld, render
+
+router = APIRouter(include_in_schema=False)
+
+BUNDLE = Path("node_modules/@zazuko/yasgui/build")
+
+
+def yasgui_folder() -> Path | None:
+    """Where the YASGUI bundle is: ``ESSAIM_YASGUI_DIR``, else ``.yasgui/`` of the checkout."""
+    configured = os.environ.get("ESSAIM_YASGUI_DIR")
+    candidates = [Path(configured)] if configured else []
+    with contextlib.suppress(RuntimeError):
+        candidates.append(bundled_data().root / ".yasgui" / BUNDLE)
+    for folder in candidates:
+        if (folder / "yasgui.min.js").is_file() and (folder / "yasgui.min.css").is_file():
+            return folder
+    return None
+
+
+def prefixes_text() -> str:
+    return "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in PREFIXES.items())
+
+
+DEFAULT_QUERY = """SELECT ?initiative ?title WHERE {
+  ?initiative a essaim:Initiative ; dcterms:title ?title .
+} LIMIT 50"""
+
+
+@router.get("/editor")
+async def editor(request: Request) -> Response:
+    node: Node = request.app.state.node
+    await reader(request, node)
+    lang = language_of(request)
+    text = request.query_params.get("query") or prefixes_text() + "\n" + DEFAULT_QUERY
+    results = None
+    error = None
+    if "run" in request.query_params and request.query_params.get("query"):
+        try:
+            results = await table(node, text, limit=node.settings.server.html_rows,
+                                  timeout_s=time_limit(node, None))  # fmt: skip
+        except Problem as exc:
+            error = exc.detail
+    queries: dict[str, CannedQuery] = request.app.state.queries
+    tabs = [{"name": in_language(q.title, lang), "query": q.text} for q in queries.values()]
+    config = {"endpoint": "/sparql", "query": text, "tabs": tabs}
+    download = "/sparql?" + urlencode({"query": text, "format": "csv"})
+    return render(
+        request, "editor.html", lang=lang, text=text, results=results, error=error,
+        yasgui=request.app.state.yasgui is not None, config=json_ld(config),
+        download=download, limit=node.settings.server.html_rows,
+    )  # fmt: skip
+
+
+def config_json(config: dict[str, object]) -> str:
+    return json.dumps(config)

@@ -1,0 +1,220 @@
+"""The readable pages: home, a page for every resource of the knowledge base and the codebook
+(``/kb/…`` and ``/codebook/…`` dereference with content negotiation: HTML for browsers, RDF
+for machines), the graphs, and the ontology's documentation."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Query, Request
+from starlette.responses import FileResponse, Response
+
+from essaim import namespaces as ns
+from essaim.metadata import read_records
+from essaim.profiles import initiative_profile, resource_view
+from essaim.profiles.actor import actor_profile
+from essaim.profiles.common import Link, local_name, select, texts
+from essaim.profiles.concept import concept_profile
+from essaim.profiles.territory import territory_profile
+from essaim.server import schema_org
+from essaim.server.access import reader
+from essaim.server.formats import TURTLE, parse_accept, quality
+from essaim.server.node import Node
+from essaim.server.problems import Problem
+from essaim.server.results import run_query
+from essaim.server.templating import render
+from essaim.summary import summarise
+
+router = APIRouter(include_in_schema=False)
+
+E = ns.ESSAIM
+_ACTOR_KINDS = {E + "Actor", E + "Organisation"}
+
+_LIST = """
+SELECT ?x ?item ?label WHERE {
+  ?item a ?x . OPTIONAL { ?item dcterms:title|skos:prefLabel|rdfs:label ?label }
+} LIMIT 400"""
+
+#: What a dereferenced resource is, in RDF: its triples, and those of the blank nodes it uses
+#: (evidence selectors), two levels deep.
+_DESCRIBE = """
+CONSTRUCT { ?x ?p ?o . ?o ?p2 ?o2 . ?o2 ?p3 ?o3 } WHERE {
+  ?x ?p ?o .
+  OPTIONAL { FILTER(isBlank(?o)) ?o ?p2 ?o2 . OPTIONAL { FILTER(isBlank(?o2)) ?o2 ?p3 ?o3 } }
+}"""
+
+_RDF_TYPES = ("text/turtle", "application/ld+json", "application/n-triples", "application/rdf+xml",
+              "application/n-quads", "application/trig")  # fmt: skip
+
+
+def node_of(request: Request) -> Node:
+    node: Node = request.app.state.node
+    return node
+
+
+def wants_rdf(request: Request) -> bool:
+    """A ``format`` other than html, or an Accept that ranks an RDF type above HTML."""
+    fmt = request.query_params.get("format")
+    if fmt:
+        return fmt.lower() not in ("html", "text/html")
+    ranges = parse_accept(request.headers.get("accept"))
+    html = max(quality(ranges, "text/html"), quality(ranges, "application/xhtml+xml"))
+    return max(quality(ranges, t) for t in _RDF_TYPES) > html
+
+
+def _listing(node: Node, kind: str, lang: str) -> list[Link]:
+    rows = select(node.store, _LIST, x=kind)
+    labels = texts(rows, "item", "label")
+    items = {r["item"].value for r in rows if r["item"].is_iri}
+    return sorted(
+        (Link(i, labels[i].get(lang) if i in labels else local_name(i)) for i in items),
+        key=lambda item: item.label.lower(),
+    )
+
+
+def _home_data(node: Node, lang: str) -> dict[str, Any]:
+    summary = summarise(node.store)
+    keys = {"initiatives": "initiatives", "actors": "actors", "territories": "territories",
+            "coded facts": "coded_facts", "annotations": "annotations",
+            "codebook concepts": "concepts", "case documents": "case_documents"}  # fmt: skip
+    records = read_records(node.store)
+    modified = max((r.ended for r in records.values()), default=None)
+    return {
+        "counts": [(keys[k], v) for k, v in summary.counts.items() if k in keys]
+        + [("quads", summary.quads)],
+        "graphs": summary.graphs,
+        "modified": modified.strftime("%Y-%m-%d %H:%M UTC") if modified else "—",
+        "initiatives": _listing(node, E + "Initiative", lang),
+        "territories": [t for t in _listing(node, E + "Territory", lang)][:60],
+    }
+
+
+@router.get("/")
+async def home(request: Request) -> Response:
+    node = node_of(request)
+    await reader(request, node)
+    from essaim.server.i18n import language_of
+
+    lang = language_of(request)
+    data = await node.memo(("home", lang), lambda: _home_data(node, lang))
+    queries = list(request.app.state.queries.values())
+    return render(request, "home.html", lang=lang, queries=queries, **data)
+
+
+async def _resource_page(request: Request, iri: str) -> Response:
+    node = node_of(request)
+    await reader(request, node)
+    if wants_rdf(request):
+        return await run_query(
+            node, _DESCRIBE, accept=request.headers.get("accept"),
+            format_param=request.query_params.get("format"), substitutions={"x": _iri(iri)},
+        )  # fmt: skip
+    from essaim.server.i18n import language_of
+
+    lang = language_of(request)
+
+    def build() -> tuple[str, dict[str, Any]]:
+        view = resource_view(node.store, iri, lang)
+        if not view.exists:
+            return "message.html", {}
+        kinds = {t.iri for t in view.types}
+        if E + "Initiative" in kinds:
+            profile = initiative_profile(node.store, iri, lang)
+            return "initiative.html", {"p": profile, "view": view,
+                                       "jsonld": schema_org.initiative(profile, view)}  # fmt: skip
+        if kinds & _ACTOR_KINDS:
+            actor = actor_profile(node.store, iri, lang)
+            return "actor.html", {"p": actor, "view": view, "jsonld": schema_org.actor(actor, view)}
+        if E + "Territory" in kinds:
+            territory = territory_profile(node.store, iri, lang)
+            return "territory.html", {"p": territory, "view": view,
+                                      "jsonld": schema_org.place(territory, view)}  # fmt: skip
+        if ns.SKOS + "Concept" in kinds:
+            concept = concept_profile(node.store, iri, lang)
+            return "concept.html", {"p": concept, "view": view,
+                                    "jsonld": schema_org.term(concept, view)}  # fmt: skip
+        return "resource.html", {"view": view, "jsonld": schema_org.thing(view)}
+
+    template, context = await node.memo(("page", iri, lang), build)
+    if template == "message.html":
+        t = {"fr": "Introuvable", "en": "Not found"}[lang]
+        return render(request, template, status=404, lang=lang, heading=t,
+                      message=f"{iri} — " + ("aucune ressource de ce nom." if lang == "fr"
+                                             else "no resource of that name."))  # fmt: skip
+    return render(request, template, lang=lang, **context)
+
+
+def _iri(iri: str) -> Any:
+    import pyoxigraph as ox
+
+    try:
+        return ox.NamedNode(iri)
+    except ValueError:
+        raise Problem(400, f"{iri!r} is not a valid IRI") from None
+
+
+@router.get("/kb/{path:path}")
+async def kb_resource(request: Request, path: str) -> Response:
+    return await _resource_page(request, ns.KB + path)
+
+
+@router.get("/codebook/{path:path}")
+async def codebook_resource(request: Request, path: str) -> Response:
+    return await _resource_page(request, ns.CODEBOOK + path)
+
+
+@router.get("/resource")
+async def any_resource(request: Request, iri: str = Query(...)) -> Response:
+    return await _resource_page(request, iri)
+
+
+@router.get("/graphs")
+async def graphs(request: Request) -> Response:
+    node = node_of(request)
+    await reader(request, node)
+    records = await node.memo("records", lambda: read_records(node.store))
+    sizes = await node.memo("sizes", lambda: dict(node.store.stats().triples_per_graph))
+    rows = [(g, sizes.get(g, 0), records.get(g)) for g in sorted(sizes) if g]
+    return render(request, "graphs.html", rows=rows)
+
+
+@router.get("/graph")
+async def graph_page(request: Request, iri: str = Query(...)) -> Response:
+    node = node_of(request)
+    await reader(request, node)
+    records = await node.memo("records", lambda: read_records(node.store))
+    sizes = await node.memo("sizes", lambda: dict(node.store.stats().triples_per_graph))
+    if iri not in sizes and iri not in records:
+        raise Problem(404, f"no graph named {iri}")
+    return render(
+        request, "graph.html", iri=iri, triples=sizes.get(iri, 0), record=records.get(iri)
+    )
+
+
+@router.get("/ontology")
+async def ontology(request: Request) -> Response:
+    """The ontology's documentation (pyLODE), built from ``ontology/`` when missing or stale;
+    Turtle for machines."""
+    from essaim.resources import bundled_data
+
+    source = bundled_data().ontology / "essaim.ttl"
+    if wants_rdf(request):
+        return FileResponse(source, media_type=f"{TURTLE}; charset=utf-8")
+    node = node_of(request)
+    target = node.data_dir / "ontology.html"
+    await asyncio.to_thread(_build_docs, source.parent, target)
+    return FileResponse(target, media_type="text/html; charset=utf-8")
+
+
+def _build_docs(folder: Path, target: Path) -> None:
+    newest = max(p.stat().st_mtime for p in folder.rglob("*.ttl") if "vendor" not in p.parts)
+    if target.exists() and target.stat().st_mtime >= newest:
+        return
+    from essaim.docs import build_ontology_docs
+    from essaim.resources import bundled_data
+
+    partial = target.with_suffix(".tmp")
+    build_ontology_docs(bundled_data(), partial)
+    partial.replace(target)

@@ -1,0 +1,64 @@
+"""Jinja2 for the pages: autoescaped templates, and the mapping from IRIs to this node's pages."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+
+from essaim import __version__
+from essaim import namespaces as ns
+from essaim.server.i18n import LANGUAGES, language_of, words
+
+TEMPLATES = Path(__file__).with_name("templates")
+
+
+def page_url(iri: str) -> str:
+    """Where this node shows a resource: its own page for the knowledge base, the codebook,
+    the ontology and the graphs; the IRI itself for anything else."""
+    if iri.startswith(ns.KB):
+        return "/kb/" + quote(iri[len(ns.KB) :], safe="/")
+    if iri.startswith(ns.CODEBOOK):
+        return "/codebook/" + quote(iri[len(ns.CODEBOOK) :], safe="/")
+    if iri.startswith(ns.ESSAIM):
+        return "/ontology#" + quote(iri[len(ns.ESSAIM) :])
+    if iri.startswith(ns.GRAPH):
+        return "/graph?iri=" + quote(iri, safe="")
+    return iri
+
+
+def json_ld(data: Any) -> Markup:
+    """JSON for a ``<script type="application/ld+json">``: ``<``, ``>`` and ``&`` escaped as
+    JSON escapes so no text can close the script element."""
+    text = json.dumps(data, ensure_ascii=False, indent=1)
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return Markup(text)  # noqa: S704 (escaped above for a script element)
+
+
+environment = Environment(
+    loader=FileSystemLoader(TEMPLATES),
+    autoescape=select_autoescape(("html", "svg")),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+environment.globals.update(page_url=page_url, version=__version__, languages=LANGUAGES)
+environment.filters["json_ld"] = json_ld
+
+
+def render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+    lang = context.pop("lang", None) or language_of(request)
+    body = environment.get_template(template).render(
+        request=request, lang=lang, t=words(lang), path=request.url.path, **context
+    )
+    response = HTMLResponse(
+        body, status_code=status, headers={"Vary": "Accept, Accept-Language, Cookie"}
+    )
+    if request.query_params.get("lang") in LANGUAGES:
+        response.set_cookie("lang", lang, max_age=365 * 24 * 3600, samesite="lax")
+    return response

@@ -1,0 +1,351 @@
+"""The pages end to end in a real headless Chromium against a real ``essaim serve``: a reader
+goes from the home page to the founding initiative and on to an actor, runs a canned query in
+YASGUI, in the plain form without JavaScript and on a canned query's page, and a label made of
+markup shows as text. Screenshots of the home and initiative pages go to ``build/screenshots/``
+(git-ignored) for a look by eye.
+
+The browser is Debian's ``chromium`` driven by the PyPI ``playwright`` package; never run
+``playwright install`` (it downloads a browser). Playwright's auto-waiting stands in for sleeps.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect, sync_playwright
+
+from essaim.canned import bundled_queries, in_language
+from essaim_server_fixtures import GRAPHS, EssaimServer
+
+pytestmark = pytest.mark.system("chromium")
+
+REPO = Path(__file__).resolve().parents[1]
+SCREENSHOTS = REPO / "build" / "screenshots"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
+
+KB = "https://w3id.org/essaim/kb/"
+FOUNDING_PATH = "/kb/initiative/sarthe-ceas72-mise-en-reseau-ess"
+SARTHE = KB + "territory/sarthe"
+XSS_LABEL = "<script>window.__pwned=1</script><img src=x onerror=window.__pwned=2>"
+
+# A first query on a cold server can take a few seconds; Playwright's default is 5 s.
+expect.set_options(timeout=20_000)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """One headless Chromium for the whole module."""
+    executable = shutil.which("chromium") or "/usr/bin/chromium"
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+class Tab:
+    """A page in its own browser context, with the script errors and failed requests it saw."""
+
+    def __init__(self, context: BrowserContext) -> None:
+        self.context = context
+        self.page = context.new_page()
+        self.errors: list[str] = []
+        self.page.on("pageerror", lambda error: self.errors.append(f"script error: {error}"))
+        self.page.on(
+            "response",
+            lambda r: (
+                self.errors.append(f"HTTP {r.status} {r.url}")
+                if r.status >= 400 and not r.url.endswith("/favicon.ico")
+                else None
+            ),
+        )
+
+
+@pytest.fixture
+def open_tab(browser: Browser) -> Iterator[Callable[..., Tab]]:
+    """A factory of fresh browser contexts (English, 1280 px wide), closed after the test."""
+    contexts: list[BrowserContext] = []
+
+    def open_(**options: Any) -> Tab:
+        settings: dict[str, Any] = {"locale": "en-US", "viewport": {"width": 1280, "height": 900}}
+        context = browser.new_context(**{**settings, **options})
+        contexts.append(context)
+        return Tab(context)
+
+    yield open_
+    for context in contexts:
+        context.close()
+
+
+def screenshot(page: Page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
+
+
+def wait_for_picture(page: Page, selector: str) -> None:
+    """Wait until the (lazy) image has loaded and decoded to a real picture."""
+    image = page.locator(selector)
+    image.scroll_into_view_if_needed()
+    page.wait_for_function(
+        "image => image.complete && image.naturalWidth > 0", arg=image.element_handle()
+    )
+
+
+def section_items(page: Page, heading: str) -> tuple[Locator, Locator]:
+    """The items of the list under the <h2> starting with ``heading``, and their quotes."""
+    items = page.locator(f"h2:has-text('{heading}') + ul > li")
+    return items, page.locator(f"h2:has-text('{heading}') + ul > li blockquote")
+
+
+# -- from the home page to an initiative and an actor ---------------------------------------------
+
+
+def test_home_initiative_and_actor_pages(
+    kb_server: EssaimServer, open_tab: Callable[..., Tab]
+) -> None:
+    tab = open_tab()
+    page = tab.page
+    page.goto(kb_server.url + "/")
+    expect(page).to_have_title(re.compile("essaim"))
+    for kind in ("Initiatives", "Actors"):
+        count = page.locator(".card", has_text=kind)
+        expect(count).to_have_count(1)
+        assert int(re.sub(r"\D", "", count.locator(".n").inner_text())) >= 1, kind
+    founding = page.locator(f"main a[href='{FOUNDING_PATH}']").first
+    expect(founding).to_be_visible()
+    title = founding.inner_text().strip()
+    assert title
+    screenshot(page, "home")
+
+    # The founding initiative: title, carrier, barriers with their passages, the network.
+    founding.click()
+    expect(page).to_have_url(kb_server.url + FOUNDING_PATH)
+    expect(page.locator("h1")).to_have_text(title)
+    expect(page).to_have_title(re.compile("^" + re.escape(title)))
+    carrier = page.locator("tr", has=page.locator("th", has_text="Carrier")).get_by_role(
+        "link", name="CEAS 72", exact=True
+    )
+    expect(carrier).to_be_visible()
+    barriers, passages = section_items(page, "Barriers")
+    expect(barriers.first).to_be_visible()
+    assert barriers.count() >= 5
+    assert passages.count() >= barriers.count()  # every barrier here has at least one passage
+    expect(
+        page.locator("h2:has-text('Barriers') + ul > li", has_text="Low mutual knowledge")
+        .locator("blockquote")
+    ).to_contain_text("se connaissent très peu entre elles")  # fmt: skip
+    picture = "figure.network img"
+    expect(page.locator(picture)).to_have_attribute("src", re.compile(r"^/network\.svg\?"))
+    wait_for_picture(page, picture)
+    screenshot(page, "initiative")
+
+    # On to the carrier's page: its name as the heading, its partners listed.
+    carrier.click()
+    expect(page).to_have_url(kb_server.url + "/kb/actor/ceas-72")
+    expect(page.locator("h1")).to_have_text("CEAS 72")
+    expect(page).to_have_title(re.compile("^CEAS 72"))
+    partners = page.locator("h2:has-text('Partners') + ul > li")
+    expect(partners.first).to_be_visible()
+    expect(partners.filter(has_text="CRESS Pays de la Loire")).to_have_count(1)
+    expect(page.locator(f"main a[href='{FOUNDING_PATH}']").first).to_have_text(title)
+    wait_for_picture(page, picture)
+
+    # A partner's page, reached from the carrier's list.
+    partners.get_by_role("link", name="ADMR", exact=True).click()
+    expect(page.locator("h1")).to_have_text("ADMR")
+    expect(page.locator("h2:has-text('Partners') + ul > li", has_text="CEAS 72")).to_have_count(1)
+    assert tab.errors == []
+
+
+# -- running queries ------------------------------------------------------------------------------
+
+
+def test_a_canned_query_runs_in_yasgui(
+    kb_server: EssaimServer, open_tab: Callable[..., Tab]
+) -> None:
+    queries = bundled_queries()
+    page = open_tab().page
+    page.goto(kb_server.url + "/editor")
+    tabs = page.locator(".yasgui .tabsList .tab")
+    code = page.locator(".tabPanel.active .CodeMirror")
+
+    # A canned query's tab holds its text.
+    first = next(iter(queries.values()))
+    tabs.filter(has_text=in_language(first.title, "en")).click()
+    expect(code).to_contain_text(first.text.splitlines()[0])
+
+    # Back in the first tab, a query typed in replaces the default one, and runs.
+    tabs.first.click()
+    expect(code).to_contain_text("SELECT ?initiative ?title")
+    code.click()
+    page.keyboard.press("ControlOrMeta+a")
+    text = queries["barriers-by-territory"].text
+    page.keyboard.insert_text(text)
+    assert code.evaluate("element => element.CodeMirror.getValue()") == text
+    with page.expect_response(lambda r: r.url.endswith("/sparql")) as answer:
+        page.locator(".tabPanel.active .yasqe_queryButton").click()
+    assert answer.value.status == 200
+    table = page.locator(".tabPanel.active .yasr table.dataTable")
+    expect(table.locator("tbody tr").first).to_be_visible()
+    expect(table.locator("thead")).to_contain_text("barrierLabel")
+    expect(table).to_contain_text(SARTHE)
+    assert table.locator("tbody tr").count() >= 5
+
+
+def test_yasgui_has_a_tab_for_every_canned_query(
+    kb_server: EssaimServer, open_tab: Callable[..., Tab]
+) -> None:
+    tab = open_tab()
+    tab.page.goto(kb_server.url + "/editor")
+    tabs = tab.page.locator(".yasgui .tabsList .tab")
+    expect(tabs.first).to_be_visible()
+    tab.page.wait_for_load_state("load")  # static/editor.js has run
+    names = [name.strip() for name in tabs.locator("a[role=tab] > span").all_inner_texts()]
+    assert tab.errors == []
+    assert names[1:] == [in_language(q.title, "en") for q in bundled_queries().values()]
+
+
+def test_the_editor_without_javascript_is_a_plain_form(
+    kb_server: EssaimServer,
+    open_tab: Callable[..., Tab],
+) -> None:
+    page = open_tab(java_script_enabled=False).page
+    page.goto(kb_server.url + "/editor")
+    form = page.locator("form#plain-editor")
+    expect(form).to_be_visible()
+    expect(page.locator(".yasgui")).to_have_count(0)
+    expect(form.locator("textarea")).to_have_value(re.compile(r"SELECT \?initiative \?title"))
+    form.get_by_role("button").click()
+    expect(page).to_have_url(re.compile(r"/editor\?.*run=1"))
+    rows = page.locator("table.results tr:has(td)")
+    expect(rows.first).to_be_visible()
+    expect(page.locator("table.results")).to_contain_text("Networking social and solidarity")
+    expect(page.get_by_role("link", name="CSV", exact=True)).to_have_attribute(
+        "href", re.compile(r"^/sparql\?.*format=csv")
+    )
+
+
+def test_a_canned_query_page_runs_with_its_form(
+    kb_server: EssaimServer, open_tab: Callable[..., Tab]
+) -> None:
+    tab = open_tab()
+    page = tab.page
+    page.goto(kb_server.url + "/queries/barriers-by-territory")
+    expect(page.locator("table.results")).to_have_count(0)
+    page.locator("#p-territory").fill(SARTHE)
+    page.locator("form.params").get_by_role("button", name="Run").click()
+    expect(page).to_have_url(re.compile(r"run=1.*territory=" + re.escape(quote(SARTHE, safe=""))))
+    rows = page.locator("table.results tr:has(td)")
+    expect(rows.first).to_be_visible()
+    assert rows.count() >= 5
+    expect(page.locator("table.results td").first).to_have_text("kb:territory/sarthe")
+    csv = page.get_by_role("link", name="CSV", exact=True)
+    href = csv.get_attribute("href")
+    assert href and "format=csv" in href
+    download = page.request.get(kb_server.url + href)
+    assert download.status == 200
+    assert download.headers["content-type"].startswith("text/csv")
+    assert download.text().startswith("territory,") and SARTHE in download.text()
+    assert tab.errors == []
+
+
+# -- markup in data and parameters stays text -----------------------------------------------------
+
+
+def untouched(page: Page) -> None:
+    """No injected script ran and no script element carries the payload."""
+    assert page.evaluate("typeof window.__pwned") == "undefined"
+    carriers = page.evaluate(
+        """() => [...document.querySelectorAll("script")]
+            .filter(s => s.type !== "application/ld+json" && s.type !== "application/json")
+            .filter(s => s.textContent.includes("pwned")).length"""
+    )
+    assert carriers == 0
+    assert page.locator("img[src='x']").count() == 0
+
+
+def test_a_label_made_of_markup_shows_as_text(
+    start_server: Callable[..., EssaimServer],
+    open_tab: Callable[..., Tab],
+) -> None:
+    server = start_server("--no-load")
+    actor = KB + "actor/xss"
+    turtle = f"""
+        <{actor}> a <https://w3id.org/essaim/ontology#Organisation> ;
+            <http://www.w3.org/2004/02/skos/core#prefLabel> {json.dumps(XSS_LABEL)}@fr ;
+            <https://w3id.org/essaim/ontology#actorType>
+                <https://w3id.org/essaim/codebook/actor-type/not-stated> .
+    """
+    written = httpx.put(
+        server.url + "/rdf-graphs",
+        params={"graph": GRAPHS + "tests/xss"},
+        content=turtle.encode(),
+        headers={"Content-Type": "text/turtle", **server.auth("admin")},
+        timeout=60,
+    )
+    assert written.status_code in (200, 201, 204), written.text
+
+    page = open_tab().page
+    page.goto(server.url + "/kb/actor/xss")
+    expect(page.locator("h1")).to_have_text(XSS_LABEL)
+    assert "<script>" in page.locator("h1").inner_text()
+    assert XSS_LABEL in page.title()
+    untouched(page)
+    embedded = page.evaluate(
+        """() => [...document.querySelectorAll('script[type="application/ld+json"]')]
+            .map(s => JSON.parse(s.textContent))"""
+    )
+    assert embedded and XSS_LABEL in json.dumps(embedded, ensure_ascii=False)
+
+    # The network picture opened as a document of its own (scripts would run there).
+    page.goto(server.url + "/network.svg?actor=" + quote(actor, safe=""))
+    untouched(page)
+
+    # The search page, once there is one.
+    response = page.goto(server.url + "/search?q=script")
+    assert response is not None
+    if response.status != 404:
+        assert response.status == 200
+        expect(page.locator("main")).to_contain_text(XSS_LABEL)
+        untouched(page)
+
+
+def test_markup_in_query_parameters_stays_text(
+    kb_server: EssaimServer, open_tab: Callable[..., Tab]
+) -> None:
+    query = (
+        'SELECT * WHERE { ?s ?p "</script><script>window.__pwned=3</script>'
+        '</textarea><b id=injected>x</b>" } LIMIT 1'
+    )
+    editor = f"{kb_server.url}/editor?run=1&query={quote(query, safe='')}"
+    page = open_tab().page
+    page.goto(editor)  # YASGUI, its configuration from a JSON script element
+    expect(page.locator(".tabPanel.active .CodeMirror")).to_contain_text("window.__pwned=3")
+    assert (
+        page.evaluate(
+            "() => document.querySelector('.tabPanel.active .CodeMirror').CodeMirror.getValue()"
+        )
+        == query
+    )
+    untouched(page)
+    assert page.locator("#injected").count() == 0
+
+    plain = open_tab(java_script_enabled=False).page
+    plain.goto(editor)  # the plain form, the query back in its textarea
+    expect(plain.locator("form#plain-editor textarea")).to_have_value(query)
+    assert plain.locator("#injected").count() == 0
+
+    territory = '"><script>window.__pwned=4</script>'
+    page.goto(f"{kb_server.url}/queries/barriers-by-territory?run=1&territory={quote(territory)}")
+    expect(page.locator("#p-territory")).to_have_value(territory)
+    untouched(page)

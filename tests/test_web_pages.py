@@ -1,0 +1,378 @@
+"""The human-facing half of ``essaim serve`` over HTTP, against a real server: pages for every
+kind of resource, dereferencing with content negotiation, the canned queries as typed API
+operations and pages, the cache, the network picture, languages, escaping."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Callable
+from urllib.parse import quote
+
+import httpx
+import pyoxigraph as ox
+import pytest
+
+from essaim.canned import bundled_queries
+from essaim_server_fixtures import GRAPHS, EssaimServer
+
+KB = "https://w3id.org/essaim/kb/"
+FOUNDING = KB + "initiative/sarthe-ceas72-mise-en-reseau-ess"
+CEAS = KB + "actor/ceas-72"
+SARTHE = KB + "territory/sarthe"
+LACK_OF_TIME = "https://w3id.org/essaim/codebook/barrier/lack-of-time"
+BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+QUERIES = sorted(bundled_queries())
+
+
+def page(server: EssaimServer, path: str, lang: str = "fr", **params: str) -> httpx.Response:
+    response = httpx.get(
+        server.url + path,
+        params=params,
+        timeout=60,
+        headers={"Accept": BROWSER, "Accept-Language": lang},
+    )
+    return response
+
+
+def html(server: EssaimServer, path: str, lang: str = "fr", **params: str) -> str:
+    response = page(server, path, lang, **params)
+    assert response.status_code == 200, (path, response.text[:500])
+    assert response.headers["content-type"].startswith("text/html")
+    return response.text
+
+
+def embedded_json_ld(text: str) -> dict[str, object]:
+    match = re.search(r'<script type="application/ld\+json">(.*?)</script>', text, re.S)
+    assert match, "no JSON-LD in the page"
+    data: dict[str, object] = json.loads(match.group(1))
+    return data
+
+
+def test_home_shows_what_the_base_holds(kb_server: EssaimServer) -> None:
+    text = html(kb_server, "/", "en")
+    assert "What the knowledge base holds" in text
+    assert 'href="/kb/initiative/sarthe-ceas72-mise-en-reseau-ess"' in text
+    for name in QUERIES:
+        assert f'href="/queries/{name}"' in text
+    assert "Accueil" not in text and 'lang="en"' in text
+
+
+def test_the_founding_initiative_page(kb_server: EssaimServer) -> None:
+    text = html(kb_server, "/kb/initiative/sarthe-ceas72-mise-en-reseau-ess")
+    assert "Mise en réseau des structures de l&#39;ESS" in text  # the French title, escaped
+    assert 'href="/kb/actor/ceas-72"' in text and "Porteur" in text
+    assert "Freins" in text and "<blockquote>La méconnaissance de la notion" in text
+    assert 'src="/network.svg?initiative=' in text
+    data = embedded_json_ld(text)
+    assert data["@type"] == "Project" and data["@id"] == FOUNDING
+    english = html(kb_server, "/kb/initiative/sarthe-ceas72-mise-en-reseau-ess", "en")
+    assert "Networking social and solidarity economy organisations" in english
+    assert "Barriers" in english and "Success factors" in english
+
+
+@pytest.mark.parametrize(
+    ("path", "expected", "kind"),
+    [
+        ("/kb/actor/ceas-72", "CEAS 72", "Organization"),
+        ("/kb/territory/sarthe", "Sarthe", "AdministrativeArea"),
+        ("/codebook/barrier/lack-of-time", "Manque de temps", "DefinedTerm"),
+        ("/kb/document/sarthe-ceas72-mise-en-reseau-ess", "Mise en réseau", "Thing"),
+    ],
+)
+def test_pages_of_each_kind(kb_server: EssaimServer, path: str, expected: str, kind: str) -> None:
+    text = html(kb_server, path)
+    assert f"<h1>{expected}" in text
+    assert embedded_json_ld(text)["@type"] == kind
+
+
+def test_actor_territory_and_concept_pages_link_their_world(kb_server: EssaimServer) -> None:
+    actor = html(kb_server, "/kb/actor/ceas-72")
+    assert 'href="/kb/initiative/sarthe-ceas72-mise-en-reseau-ess"' in actor
+    assert 'href="/codebook/actor-type/association"' in actor and "/network.svg?actor=" in actor
+    territory = html(kb_server, "/kb/territory/sarthe")
+    assert 'href="/kb/territory/pays-de-la-loire"' in territory  # part of
+    assert 'href="/kb/initiative/sarthe-ceas72-mise-en-reseau-ess"' in territory
+    concept = html(kb_server, "/codebook/barrier/lack-of-time", "en")
+    assert "Lack of time" in concept and "<blockquote>" in concept
+
+
+def test_an_unknown_resource_is_404(kb_server: EssaimServer) -> None:
+    response = page(kb_server, "/kb/actor/nobody-at-all")
+    assert response.status_code == 404 and "nobody-at-all" in response.text
+
+
+@pytest.mark.parametrize(
+    ("accept", "fmt"),
+    [
+        ("text/turtle", ox.RdfFormat.TURTLE),
+        ("application/ld+json", ox.RdfFormat.JSON_LD),
+        ("application/n-triples", ox.RdfFormat.N_TRIPLES),
+        ("application/rdf+xml", ox.RdfFormat.RDF_XML),
+    ],
+)
+@pytest.mark.parametrize("iri", [FOUNDING, CEAS, LACK_OF_TIME])
+def test_resources_dereference_as_rdf(
+    kb_server: EssaimServer, accept: str, fmt: ox.RdfFormat, iri: str
+) -> None:
+    path = iri.replace("https://w3id.org/essaim", "")
+    response = httpx.get(kb_server.url + path, headers={"Accept": accept}, timeout=60)
+    assert response.status_code == 200 and response.headers["content-type"].startswith(accept)
+    triples = list(ox.parse(response.content, format=fmt))
+    subjects = {t.subject for t in triples}
+    assert ox.NamedNode(iri) in subjects
+    assert len(triples) > 3
+    by_param = httpx.get(
+        kb_server.url + path,
+        params={"format": fmt.file_extension if fmt != ox.RdfFormat.TURTLE else "turtle"},
+    )
+    assert by_param.status_code in (200, 400)
+
+
+def test_evidence_passages_come_with_the_description(kb_server: EssaimServer) -> None:
+    response = httpx.get(
+        kb_server.url + "/kb/action/sarthe-ceas72-2006-working-day",
+        headers={"Accept": "text/turtle"},
+    )
+    triples = list(ox.parse(response.content, format=ox.RdfFormat.TURTLE))
+    exact = ox.NamedNode("http://www.w3.org/ns/oa#exact")
+    assert any(t.predicate == exact for t in triples)  # the blank-node selector, two levels down
+
+
+def test_graph_pages(kb_server: EssaimServer) -> None:
+    listing = html(kb_server, "/graphs")
+    graph = GRAPHS + "kb/cases/sarthe-ceas72-mise-en-reseau-ess"
+    assert quote(graph, safe="") in listing
+    detail = html(kb_server, "/graph", iri=graph)
+    assert "kb/cases/sarthe-ceas72-mise-en-reseau-ess.ttl" in detail and "sha256" in detail
+    assert page(kb_server, "/graph", iri=GRAPHS + "nothing").status_code == 404
+
+
+def test_the_ontology_page(kb_server: EssaimServer) -> None:
+    text = html(kb_server, "/ontology")
+    assert "essaim" in text and "Initiative" in text
+    turtle = httpx.get(kb_server.url + "/ontology", headers={"Accept": "text/turtle"}, timeout=60)
+    assert turtle.headers["content-type"].startswith("text/turtle")
+    assert any(True for _ in ox.parse(turtle.content, format=ox.RdfFormat.TURTLE))
+
+
+def test_the_network_picture(kb_server: EssaimServer) -> None:
+    response = httpx.get(
+        kb_server.url + "/network.svg", params={"initiative": FOUNDING}, timeout=60
+    )
+    assert response.status_code == 200 and response.headers["content-type"].startswith(
+        "image/svg+xml"
+    )
+    root = ET.fromstring(response.content)  # noqa: S314 (our own server's answer)
+    circles = root.findall(".//{http://www.w3.org/2000/svg}circle")
+    assert len(circles) >= 24
+    assert 'href="/kb/actor/ceas-72"' in response.text
+    for bad in ({}, {"initiative": FOUNDING, "actor": CEAS}, {"actor": "not an iri"}):
+        assert httpx.get(kb_server.url + "/network.svg", params=bad).status_code in (400, 422)
+
+
+def test_language_switch_sets_a_cookie(kb_server: EssaimServer) -> None:
+    with httpx.Client(base_url=kb_server.url, headers={"Accept": BROWSER}) as client:
+        switched = client.get("/", params={"lang": "en"})
+        assert "What the knowledge base holds" in switched.text
+        assert switched.cookies.get("lang") == "en"
+        again = client.get("/kb/actor/ceas-72", headers={"Accept-Language": "fr"})
+        assert "Partners" in again.text  # the cookie wins over Accept-Language
+
+
+# -- canned queries ------------------------------------------------------------------------------
+
+
+def test_every_canned_query_is_an_api_operation_with_typed_parameters(
+    kb_server: EssaimServer,
+) -> None:
+    document = httpx.get(kb_server.url + "/openapi.json").json()
+    for name, query in bundled_queries().items():
+        operation = document["paths"][f"/api/queries/{name}"]["get"]
+        declared = {p["name"]: p for p in operation["parameters"]}
+        for parameter in query.parameters:
+            assert parameter.name in declared, (name, parameter.name)
+            schema = json.dumps(declared[parameter.name]["schema"])
+            if parameter.type in ("integer", "year"):
+                assert "integer" in schema
+            if parameter.type == "language":
+                assert "pattern" in schema
+
+
+@pytest.mark.parametrize("name", QUERIES)
+@pytest.mark.parametrize(
+    ("fmt", "media"),
+    [
+        ("json", "application/sparql-results+json"),
+        ("xml", "application/sparql-results+xml"),
+        ("csv", "text/csv"),
+        ("tsv", "text/tab-separated-values"),
+    ],
+)
+def test_canned_queries_answer_in_every_results_format(
+    kb_server: EssaimServer, name: str, fmt: str, media: str
+) -> None:
+    params = {"format": fmt} | required_values(name)
+    response = httpx.get(f"{kb_server.url}/api/queries/{name}", params=params, timeout=60)
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith(media)
+    if fmt == "json":
+        assert response.json()["head"]["vars"]
+
+
+#: A value of each class, for the parameters a query requires.
+SAMPLES = {
+    "https://w3id.org/essaim/ontology#Initiative": FOUNDING,
+    "https://w3id.org/essaim/ontology#Territory": SARTHE,
+    "https://w3id.org/essaim/ontology#Actor": CEAS,
+    "https://w3id.org/essaim/ontology#Organisation": CEAS,
+    "http://www.w3.org/2004/02/skos/core#Concept": LACK_OF_TIME,
+}
+
+
+def required_values(name: str) -> dict[str, str]:
+    query = bundled_queries()[name]
+    samples = {"string": "réseau", "integer": "2", "year": "2006", "language": "fr"}
+    return {
+        p.name: SAMPLES[p.class_iri] if p.class_iri else samples[p.type]
+        for p in query.parameters
+        if p.required
+    }
+
+
+def test_a_required_parameter_is_required_in_the_api(kb_server: EssaimServer) -> None:
+    for name, query in bundled_queries().items():
+        for parameter in query.parameters:
+            if parameter.required:
+                response = httpx.get(f"{kb_server.url}/api/queries/{name}")
+                assert response.status_code == 422 and parameter.name in response.text
+
+
+def test_a_canned_query_as_a_download(kb_server: EssaimServer) -> None:
+    response = httpx.get(
+        f"{kb_server.url}/api/queries/barriers-by-territory",
+        params={"territory": SARTHE, "format": "csv", "download": "1"},
+    )
+    assert (
+        response.headers["content-disposition"]
+        == 'attachment; filename="barriers-by-territory.csv"'
+    )
+    lines = response.text.splitlines()
+    assert lines[0].startswith("territory,") and len(lines) > 5
+    assert all(line.startswith(SARTHE) for line in lines[1:])
+
+
+@pytest.mark.parametrize(
+    ("params", "parameter"),
+    [
+        ({"territory": "not an iri"}, "territory"),
+        ({"territory": "https://w3id.org/essaim/kb/actor/ceas-72"}, "territory"),  # not a Territory
+        ({"lang": "fr'} ; DROP ALL"}, "lang"),
+        ({"nonsense": "1"}, None),
+    ],
+)
+def test_a_wrong_parameter_is_422_naming_it(
+    kb_server: EssaimServer, params: dict[str, str], parameter: str | None
+) -> None:
+    response = httpx.get(f"{kb_server.url}/api/queries/barriers-by-territory", params=params)
+    if parameter is None:
+        assert response.status_code == 200  # unknown query-string keys are ignored, as HTTP APIs do
+        return
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert parameter in response.text
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        "} ; DROP ALL ; SELECT * {",
+        '"} UNION { ?s ?p ?o }',
+        "<http://x> } UNION { ?s ?p ?o",
+        "https://x.org/a b",
+        'https://x.org/"quote',
+        "https://x.org/{brace}",
+    ],
+)
+def test_injection_attempts_are_refused_or_bound_harmlessly(
+    kb_server: EssaimServer, hostile: str
+) -> None:
+    before = httpx.get(
+        kb_server.sparql, params={"query": "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }"}
+    ).json()
+    response = httpx.get(
+        f"{kb_server.url}/api/queries/barriers-by-territory", params={"territory": hostile}
+    )
+    assert response.status_code == 422
+    after = httpx.get(
+        kb_server.sparql, params={"query": "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }"}
+    ).json()
+    assert before == after
+
+
+def test_canned_query_page_runs_with_the_form(kb_server: EssaimServer) -> None:
+    text = html(kb_server, "/queries/barriers-by-territory", "en", run="1", territory=SARTHE)
+    assert '<table class="results">' in text and "kb:territory/sarthe" in text
+    assert "format=csv&amp;download=1" in text
+    bad = html(kb_server, "/queries/barriers-by-territory", "en", run="1", territory="nope")
+    assert "parameter &#39;territory&#39;" in bad
+    assert page(kb_server, "/queries/no-such-query").status_code == 404
+
+
+def test_cached_answers_never_predate_a_write(start_server: Callable[..., EssaimServer]) -> None:
+    server = start_server()
+    url = f"{server.url}/api/queries/barriers-by-territory"
+    params = {"territory": SARTHE, "format": "csv"}
+    first = httpx.get(url, params=params, timeout=60)
+    second = httpx.get(url, params=params, timeout=60)
+    assert first.headers["x-essaim-cache"] == "miss" and second.headers["x-essaim-cache"] == "hit"
+    assert first.text == second.text
+    new = KB + "initiative/cache-test"
+    insert = f"""PREFIX essaim: <https://w3id.org/essaim/ontology#>
+        INSERT DATA {{ GRAPH <{GRAPHS}tests/cache> {{
+          <{new}> a essaim:Initiative ; essaim:territory <{SARTHE}> ;
+                  essaim:hasBarrier <https://w3id.org/essaim/codebook/barrier/lack-of-time> }} }}"""
+    written = httpx.post(
+        server.sparql,
+        content=insert.encode(),
+        headers={"Content-Type": "application/sparql-update", **server.auth("editor")},
+    )
+    assert written.status_code == 204
+    third = httpx.get(url, params=params, timeout=60)
+    assert third.headers["x-essaim-cache"] == "miss"
+    assert third.text != first.text
+    rows = list(csv.DictReader(io.StringIO(third.text)))
+    row = next(r for r in rows if r["barrier"] == LACK_OF_TIME)
+    assert row["initiatives"] == "2"  # two initiatives report it now
+
+
+# -- escaping ------------------------------------------------------------------------------------
+
+
+def test_html_unsafe_labels_are_escaped_everywhere(
+    start_server: Callable[..., EssaimServer],
+) -> None:
+    server = start_server("--no-load")
+    label = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+    actor = KB + "actor/xss"
+    insert = f"""INSERT DATA {{ GRAPH <{GRAPHS}tests/xss> {{
+        <{actor}> a <https://w3id.org/essaim/ontology#Organisation> ;
+            <http://www.w3.org/2004/02/skos/core#prefLabel> {json.dumps(label)}@fr . }} }}"""
+    written = httpx.post(
+        server.sparql,
+        content=insert.encode(),
+        headers={"Content-Type": "application/sparql-update", **server.auth("admin")},
+    )
+    assert written.status_code == 204
+    for path, params in [
+        ("/kb/actor/xss", {}),
+        ("/editor", {"run": "1", "query": f"SELECT * {{ <{actor}> ?p ?o }}"}),
+        ("/network.svg", {"actor": actor}),
+    ]:
+        text = httpx.get(server.url + path, params=params, headers={"Accept": BROWSER}).text
+        assert "<script>alert" not in text and "<img src=x" not in text, path
+        if path != "/network.svg":  # an actor without partners: no label drawn
+            assert "&lt;script&gt;alert" in text, path
