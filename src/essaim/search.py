@@ -106,8 +106,8 @@ several threads or processes apply one after the other, each on what the store h
 began; and it is one transaction: readers see the index before or after it, never half of it,
 and an error leaves the index as it was.
 
-The fingerprint costs three small queries — about 0.5 s at one million triples, against about
-3 s to re-index them — and combines, per graph:
+The fingerprint costs three small queries — about 0.5 s at one million triples, where
+re-indexing takes 4 to 5 s — and combines, per graph:
 
 - its record in the metadata graph: ``essaim:sha256`` and ``dcterms:modified`` (every load and
   every Graph Store write through the endpoint rewrites them);

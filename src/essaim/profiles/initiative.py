@@ -19,10 +19,13 @@ SELECT ?x ?p ?o ?ol WHERE {{
 }}"""
 
 _PARTICIPANTS = f"""
-SELECT ?x ?actor ?al ?family ?fl WHERE {{
+SELECT ?x ?actor ?al ?family ?fl ?ess WHERE {{
   ?x essaim:hasParticipation/essaim:participant ?actor .
   OPTIONAL {{ ?actor {LABELS} ?al }}
-  OPTIONAL {{ ?actor essaim:actorType ?family . OPTIONAL {{ ?family skos:prefLabel ?fl }} }}
+  OPTIONAL {{ ?actor essaim:actorType ?type .
+             OPTIONAL {{ ?type skos:broader* ?top . ?top skos:broader cb:actor-type\\/ess-family }}
+             BIND(COALESCE(?top, ?type) AS ?family) BIND(BOUND(?top) AS ?ess)
+             OPTIONAL {{ ?family skos:prefLabel ?fl }} }}
 }}"""
 
 _ROLES = """
@@ -159,6 +162,9 @@ def initiative_profile(store: Dataset, iri: str, lang: str) -> InitiativeProfile
     actor_labels = texts(rows, "actor", "al")
     family_labels = texts(rows, "family", "fl")
     participants: dict[str, Participant] = {}
+    # An actor goes under its ESS family (association, cooperative, mutual…: the top of its
+    # type), the first of them when it has several types, as in the network picture.
+    rows.sort(key=lambda row: row["ess"].value != "true" if "ess" in row else True)
     for row in rows:
         actor = row["actor"].value
         family = row.get("family")
