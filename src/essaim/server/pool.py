@@ -96,6 +96,7 @@ class WorkerPool:
         self._workers: set[_Worker] = set()
         self._watchdog: asyncio.Task[None] | None = None
         self._spawning: set[asyncio.Task[None]] = set()
+        self._reaping: set[asyncio.Task[int]] = set()
         self._closing = False
         self._pruned = 0  # the generation after which no old snapshot was left
 
@@ -163,9 +164,15 @@ class WorkerPool:
         with contextlib.suppress(ProcessLookupError):
             worker.process.kill()
         worker.writer.close()
-        await asyncio.to_thread(worker.process.wait)
         if respawn:
             self._respawn()
+        # The kernel may take a while to free a big query's memory: reap the process without
+        # holding up the answer (on shutdown, wait for it).
+        reaping = asyncio.create_task(asyncio.to_thread(worker.process.wait))
+        self._reaping.add(reaping)
+        reaping.add_done_callback(self._reaping.discard)
+        if not respawn:
+            await reaping
 
     # -- running queries ----------------------------------------------------------------------
 
