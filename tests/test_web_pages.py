@@ -376,3 +376,13 @@ def test_html_unsafe_labels_are_escaped_everywhere(
         assert "<script>alert" not in text and "<img src=x" not in text, path
         if path != "/network.svg":  # an actor without partners: no label drawn
             assert "&lt;script&gt;alert" in text, path
+
+
+def test_an_answer_larger_than_the_first_chunk_is_cached_too(kb_server: EssaimServer) -> None:
+    url = f"{kb_server.url}/api/queries/co-occurring-barriers-and-success-factors"
+    params = {"format": "json", "lang": "fr"}
+    first = httpx.get(url, params=params, timeout=60)
+    second = httpx.get(url, params=params, timeout=60)
+    assert len(first.content) > 64 * 1024  # it came from the worker in several frames
+    assert first.headers["x-essaim-cache"] == "miss" and second.headers["x-essaim-cache"] == "hit"
+    assert first.json() == second.json()

@@ -16,17 +16,20 @@ SELECT ?x ?p ?o ?ol WHERE {{
 
 _INITIATIVES = f"""
 SELECT ?x ?initiative ?il ?role ?rl WHERE {{
-  ?initiative essaim:hasParticipation ?part . ?part essaim:participant ?x .
+  ?part essaim:participant ?x . ?initiative essaim:hasParticipation ?part .
   OPTIONAL {{ ?initiative {LABELS} ?il }}
   OPTIONAL {{ ?part essaim:role ?role . OPTIONAL {{ ?role skos:prefLabel ?rl }} }}
 }}"""
 
 _PARTNERS = f"""
-SELECT ?x ?partner ?pl (COUNT(DISTINCT ?initiative) AS ?shared) WHERE {{
-  ?initiative essaim:hasParticipation/essaim:participant ?x , ?partner .
-  FILTER(?partner != ?x)
+SELECT ?x ?partner ?pl ?shared WHERE {{
+  {{ SELECT ?x ?partner (COUNT(DISTINCT ?initiative) AS ?shared) WHERE {{
+      ?mine essaim:participant ?x . ?initiative essaim:hasParticipation ?mine .
+      ?initiative essaim:hasParticipation/essaim:participant ?partner .
+      FILTER(?partner != ?x)
+    }} GROUP BY ?x ?partner }}
   OPTIONAL {{ ?partner {LABELS} ?pl }}
-}} GROUP BY ?x ?partner ?pl"""
+}}"""
 
 E = "https://w3id.org/essaim/ontology#"
 

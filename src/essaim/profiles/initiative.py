@@ -66,7 +66,7 @@ _SIMILAR = """
 SELECT ?x ?other ?ol ?shared WHERE {
   { SELECT ?x ?other (COUNT(DISTINCT ?concept) AS ?shared) WHERE {
       ?x ?prop ?concept . ?prop rdfs:subPropertyOf essaim:codedFact .
-      ?other ?prop ?concept . ?other a essaim:Initiative . FILTER(?other != ?x)
+      ?other ?prop ?concept . FILTER(?other != ?x)
     } GROUP BY ?x ?other ORDER BY DESC(?shared) LIMIT 8 }
   OPTIONAL { ?other dcterms:title ?ol }
 }"""

@@ -34,13 +34,19 @@ SELECT ?x ?actor ?al WHERE {{
   OPTIONAL {{ ?actor {LABELS} ?al }}
 }} LIMIT 500"""
 
+#: The initiatives first, then their codes, labels after grouping: the planner does not see
+#: that ?x is bound, so the order of the groups is what keeps this cheap.
 _CODED = """
-SELECT ?x ?prop ?concept ?cl (COUNT(DISTINCT ?initiative) AS ?initiatives) WHERE {
-  VALUES ?prop { essaim:hasBarrier essaim:hasSuccessFactor essaim:hasCondition essaim:hasImpact
-                 essaim:hasScalingStrategy }
-  ?initiative a essaim:Initiative ; essaim:territory/essaim:partOf* ?x ; ?prop ?concept .
+SELECT ?x ?prop ?concept ?cl ?initiatives WHERE {
+  { SELECT ?x ?prop ?concept (COUNT(DISTINCT ?initiative) AS ?initiatives) WHERE {
+      { SELECT ?x ?initiative WHERE {
+          ?initiative a essaim:Initiative ; essaim:territory/essaim:partOf* ?x } }
+      VALUES ?prop { essaim:hasBarrier essaim:hasSuccessFactor essaim:hasCondition
+                     essaim:hasImpact essaim:hasScalingStrategy }
+      ?initiative ?prop ?concept .
+    } GROUP BY ?x ?prop ?concept }
   OPTIONAL { ?concept skos:prefLabel ?cl }
-} GROUP BY ?x ?prop ?concept ?cl"""
+}"""
 
 E = "https://w3id.org/essaim/ontology#"
 

@@ -11,7 +11,7 @@ are cached until the next write (``Node.generation``); over a remote store only 
 from __future__ import annotations
 
 import inspect
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, Optional
 
@@ -20,11 +20,12 @@ from starlette.responses import Response
 
 from essaim.canned import CannedQuery, ParameterError, bind, check_classes, in_language
 from essaim.server.access import reader
+from essaim.server.execution import Overloaded, QueryFailed, QueryStream, QueryTimeout
 from essaim.server.formats import BadFormat, formats_for, with_charset
 from essaim.server.i18n import language_of
 from essaim.server.node import Node
 from essaim.server.problems import Problem
-from essaim.server.results import run_query, time_limit
+from essaim.server.results import StreamedResults, run_query, time_limit
 from essaim.server.tables import table
 from essaim.server.templating import render
 from essaim.store.base import Term
@@ -104,6 +105,8 @@ async def answer(request: Request, query: CannedQuery, values: dict[str, str]) -
         substitutions=bindings,
     )  # fmt: skip
     body = getattr(response, "body", None)
+    if node.cacheable and isinstance(response, StreamedResults):
+        response, body = await _gather(response)
     if (
         node.cacheable
         and isinstance(body, bytes)
@@ -119,6 +122,42 @@ async def answer(request: Request, query: CannedQuery, values: dict[str, str]) -
             query, response.headers["content-type"]
         )
     return response
+
+
+class _Resumed:
+    """A stream whose first part was read already: that part, then the rest as it comes."""
+
+    def __init__(self, stream: QueryStream, head: bytes, rest: AsyncIterator[bytes]) -> None:
+        self.kind, self.media_type, self.head = stream.kind, stream.media_type, head
+        self.complete = False
+        self._stream, self._rest = stream, rest
+
+    def rest(self) -> AsyncIterator[bytes]:
+        return self._rest
+
+    async def aclose(self) -> None:
+        await self._stream.aclose()
+
+
+async def _gather(response: StreamedResults) -> tuple[Response, bytes | None]:
+    """Read a streamed answer whole when it fits the cache (answers over the worker's first
+    chunk arrive streamed); else go on streaming what remains."""
+    stream = response.stream
+    buffered = bytearray(stream.head)
+    rest = stream.rest()
+    try:
+        async for chunk in rest:
+            buffered += chunk
+            if len(buffered) > CACHE_LIMIT:
+                resumed = _Resumed(stream, bytes(buffered), rest)
+                headers = {
+                    k.decode(): v.decode() for k, v in response.raw_headers if k != b"content-type"
+                }
+                return StreamedResults(resumed, response.media_type or "", headers), None
+    except (QueryTimeout, QueryFailed, Overloaded) as exc:
+        raise Problem(503, str(exc), headers={"Retry-After": "10"}) from None
+    media = response.media_type or ""
+    return Response(bytes(buffered), media_type=media, headers={"Vary": "Accept"}), bytes(buffered)
 
 
 def _attachment(query: CannedQuery, media_type: str) -> str:

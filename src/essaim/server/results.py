@@ -98,6 +98,7 @@ class StreamedResults(Response):
     def __init__(self, stream: QueryStream, media_type: str, headers: dict[str, str]) -> None:
         self.status_code = 200
         self.background = None
+        self.media_type = media_type
         self.raw_headers = [(b"content-type", media_type.encode("latin-1"))]
         self.raw_headers += [
             (k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()
