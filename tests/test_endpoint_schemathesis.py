@@ -32,7 +32,7 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.config import SchemathesisConfig
 
 from essaim.config import Settings
-from essaim.server.app import create_app
+from essaim.web.app import create_app
 
 if TYPE_CHECKING:
     from essaim_server_fixtures import EssaimServer

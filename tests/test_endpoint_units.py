@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from essaim.config import ServerSettings, Settings, SettingsError
-from essaim.server.formats import (
+from essaim.store.update_clause import scan_update, with_using
+from essaim.web.formats import (
     CSV,
     JSON,
     JSONLD,
@@ -18,7 +19,6 @@ from essaim.server.formats import (
     parse_accept,
     quality,
 )
-from essaim.store.update_clause import scan_update, with_using
 
 
 @pytest.mark.parametrize(

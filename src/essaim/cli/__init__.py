@@ -23,7 +23,7 @@ from rich.table import Table
 
 from essaim import __version__, canned
 from essaim.canned import CannedQueryError, ParameterError
-from essaim.cli_users import users_app
+from essaim.cli.users import users_app
 from essaim.config import Settings, SettingsError
 from essaim.docs import build_ontology_docs
 from essaim.loading import LoadError, SourceInvalid, load, validate_files
@@ -453,7 +453,7 @@ def serve_command(
 
     import uvicorn
 
-    from essaim.server.app import asgi
+    from essaim.web.app import asgi
 
     server = _State.settings.server
     chosen: dict[str, Any] = {

@@ -10,9 +10,9 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from essaim.server.problems import problem_response
+from essaim.web.problems import problem_response
 
-log = logging.getLogger("essaim.server")
+log = logging.getLogger("essaim.web")
 
 _METHODS = b"GET, HEAD, POST, PUT, DELETE, OPTIONS"
 _HEADERS = b"Accept, Accept-Language, Authorization, Content-Type"

@@ -6,9 +6,9 @@ import asyncio
 
 from fastapi import Request
 
-from essaim.server.node import Node
-from essaim.server.problems import Problem
 from essaim.users import User
+from essaim.web.node import Node
+from essaim.web.problems import Problem
 
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="essaim"'}
 

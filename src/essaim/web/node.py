@@ -18,14 +18,14 @@ from essaim.config import Settings
 from essaim.loading import load
 from essaim.resources import bundled_data
 from essaim.search import SearchIndex
-from essaim.server.execution import Executor
-from essaim.server.pool import PoolSettings, WorkerPool
-from essaim.server.snapshots import Snapshots
-from essaim.server.threads import ThreadExecutor
 from essaim.store import Dataset, EmbeddedStore, open_store
 from essaim.users import UserStore, users_path
+from essaim.web.execution import Executor
+from essaim.web.pool import PoolSettings, WorkerPool
+from essaim.web.snapshots import Snapshots
+from essaim.web.threads import ThreadExecutor
 
-log = logging.getLogger("essaim.server")
+log = logging.getLogger("essaim.web")
 T = TypeVar("T")
 
 

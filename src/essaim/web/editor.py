@@ -18,13 +18,13 @@ from starlette.responses import Response
 from essaim.canned import CannedQuery, in_language
 from essaim.namespaces import PREFIXES
 from essaim.resources import bundled_data
-from essaim.server.access import reader
-from essaim.server.i18n import language_of
-from essaim.server.node import Node
-from essaim.server.problems import Problem
-from essaim.server.results import time_limit
-from essaim.server.tables import table
-from essaim.server.templating import json_ld, render
+from essaim.web.access import reader
+from essaim.web.i18n import language_of
+from essaim.web.node import Node
+from essaim.web.problems import Problem
+from essaim.web.results import time_limit
+from essaim.web.tables import table
+from essaim.web.templating import json_ld, render
 
 router = APIRouter(include_in_schema=False)
 

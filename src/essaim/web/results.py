@@ -14,13 +14,13 @@ from collections.abc import Mapping, Sequence
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
-from essaim.server.execution import Job, Overloaded, QueryFailed, QueryStream, QueryTimeout
-from essaim.server.formats import BadFormat, formats_for, offered, with_charset
-from essaim.server.node import Node
-from essaim.server.problems import Problem
 from essaim.store.base import Term
+from essaim.web.execution import Job, Overloaded, QueryFailed, QueryStream, QueryTimeout
+from essaim.web.formats import BadFormat, formats_for, offered, with_charset
+from essaim.web.node import Node
+from essaim.web.problems import Problem
 
-log = logging.getLogger("essaim.server")
+log = logging.getLogger("essaim.web")
 
 
 #: The shortest limit a client may ask for: stopping a query means replacing its worker.

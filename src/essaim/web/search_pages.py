@@ -12,10 +12,10 @@ from markupsafe import Markup, escape
 from starlette.responses import JSONResponse, Response
 
 from essaim.search import Hit, SearchResults
-from essaim.server.access import reader
-from essaim.server.i18n import language_of
-from essaim.server.node import Node
-from essaim.server.templating import page_url, render
+from essaim.web.access import reader
+from essaim.web.i18n import language_of
+from essaim.web.node import Node
+from essaim.web.templating import page_url, render
 
 router = APIRouter(tags=["Search"])
 

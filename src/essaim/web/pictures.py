@@ -8,11 +8,11 @@ from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
 from essaim.network import partnership_network, render_svg
-from essaim.server.access import reader
-from essaim.server.i18n import language_of
-from essaim.server.node import Node
-from essaim.server.problems import Problem
-from essaim.server.templating import page_url
+from essaim.web.access import reader
+from essaim.web.i18n import language_of
+from essaim.web.node import Node
+from essaim.web.problems import Problem
+from essaim.web.templating import page_url
 
 router = APIRouter(tags=["Pages"])
 

@@ -9,8 +9,8 @@ from fastapi import FastAPI
 from starlette.requests import Request
 from starlette.types import Receive, Scope, Send
 
-from essaim.server.problems import Problem, problem_response
-from essaim.server.sparql import answer_get
+from essaim.web.problems import Problem, problem_response
+from essaim.web.sparql import answer_get
 
 
 class FastPath:

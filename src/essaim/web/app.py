@@ -18,7 +18,8 @@ from starlette.types import ASGIApp
 from essaim import __version__
 from essaim.canned import bundled_queries
 from essaim.config import Settings
-from essaim.server import (
+from essaim.store import Dataset
+from essaim.web import (
     canned_api,
     description,
     editor,
@@ -28,18 +29,17 @@ from essaim.server import (
     search_pages,
     sparql,
 )
-from essaim.server.canned_api import add_query_routes
-from essaim.server.edge import Edge
-from essaim.server.fast_path import FastPath
-from essaim.server.node import Node
-from essaim.server.problems import (
+from essaim.web.canned_api import add_query_routes
+from essaim.web.edge import Edge
+from essaim.web.fast_path import FastPath
+from essaim.web.node import Node
+from essaim.web.problems import (
     Problem,
     on_http_exception,
     on_problem,
     on_unexpected,
     on_validation_error,
 )
-from essaim.store import Dataset
 
 STATIC = Path(__file__).with_name("static")
 

@@ -13,7 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
-log = logging.getLogger("essaim.server")
+log = logging.getLogger("essaim.web")
 
 PROBLEM = "application/problem+json"
 

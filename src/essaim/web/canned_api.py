@@ -19,16 +19,16 @@ from fastapi import APIRouter, FastAPI, Query, Request
 from starlette.responses import Response
 
 from essaim.canned import CannedQuery, ParameterError, bind, check_classes, in_language
-from essaim.server.access import reader
-from essaim.server.execution import Overloaded, QueryFailed, QueryStream, QueryTimeout
-from essaim.server.formats import BadFormat, formats_for, with_charset
-from essaim.server.i18n import language_of
-from essaim.server.node import Node
-from essaim.server.problems import Problem
-from essaim.server.results import StreamedResults, run_query, time_limit
-from essaim.server.tables import table
-from essaim.server.templating import render
 from essaim.store.base import Term
+from essaim.web.access import reader
+from essaim.web.execution import Overloaded, QueryFailed, QueryStream, QueryTimeout
+from essaim.web.formats import BadFormat, formats_for, with_charset
+from essaim.web.i18n import language_of
+from essaim.web.node import Node
+from essaim.web.problems import Problem
+from essaim.web.results import StreamedResults, run_query, time_limit
+from essaim.web.tables import table
+from essaim.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 

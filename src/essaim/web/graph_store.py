@@ -27,13 +27,13 @@ from starlette.responses import Response
 from essaim import namespaces as ns
 from essaim.graph_upload import DEFAULT_STAND_IN, GraphInvalid, GraphUpload, upload
 from essaim.loading import LoadError
-from essaim.server.access import reader, writer
-from essaim.server.formats import TURTLE, parse_accept, quality
-from essaim.server.node import Node
-from essaim.server.problems import PROBLEM, Problem, problem_response
-from essaim.server.results import run_query
-from essaim.server.sparql import node_of, read_body
 from essaim.users import User
+from essaim.web.access import reader, writer
+from essaim.web.formats import TURTLE, parse_accept, quality
+from essaim.web.node import Node
+from essaim.web.problems import PROBLEM, Problem, problem_response
+from essaim.web.results import run_query
+from essaim.web.sparql import node_of, read_body
 
 router = APIRouter(tags=["Graph Store"])
 

@@ -26,15 +26,15 @@ from starlette.responses import Response
 from essaim import namespaces as ns
 from essaim.loading import insert_data
 from essaim.metadata import describe_update
-from essaim.server.access import reader, writer
-from essaim.server.description import service_description
-from essaim.server.edge import BodyTooLarge
-from essaim.server.node import Node
-from essaim.server.problems import Problem
-from essaim.server.results import run_query
 from essaim.store.base import QuerySyntaxError, StoreError
 from essaim.store.update_clause import scan_update, with_using
 from essaim.users import Role
+from essaim.web.access import reader, writer
+from essaim.web.description import service_description
+from essaim.web.edge import BodyTooLarge
+from essaim.web.node import Node
+from essaim.web.problems import Problem
+from essaim.web.results import run_query
 
 router = APIRouter()
 VERSIONS = ("1.1", "1.2")
@@ -165,7 +165,7 @@ async def sparql_get(
 
 
 async def answer_get(request: Request) -> Response:
-    """GET /sparql, also reached without FastAPI's routing by ``essaim.server.fast_path``."""
+    """GET /sparql, also reached without FastAPI's routing by ``essaim.web.fast_path``."""
     node = node_of(request)
     params = request.query_params
     if "update" in params:
