@@ -20,9 +20,9 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from essaim.store.dataset_clause import names_dataset
 from essaim.web.execution import Job, Overloaded, QueryFailed, QueryTimeout
@@ -30,6 +30,7 @@ from essaim.web.frames import CHUNK, DATA, END, ERROR, PREFIX, REQUEST, json_fra
 from essaim.web.snapshots import Snapshots
 
 log = logging.getLogger("essaim.web")
+T = TypeVar("T")
 
 
 @dataclass(eq=False)
@@ -69,16 +70,18 @@ class _Stream:
     async def rest(self) -> AsyncIterator[bytes]:
         try:
             while not self.complete:
-                kind, payload = await self.pool._next(self.worker, self.deadline, self.limit_s)
-                if kind == DATA:
-                    yield payload
-                elif kind == END:
-                    self.complete = True
-                    self.pool._release(self.worker)
-                else:
+                frame = self.pool._within(
+                    self.worker, self.deadline, self.limit_s, self.worker.frame()
+                )
+                try:
+                    data = self.pool._body(self.worker, *await frame)
+                except QueryFailed:
                     self.complete = True  # nothing more will come from this worker
-                    self.pool._release(self.worker)
-                    raise QueryFailed("query", json.loads(payload)["message"])
+                    raise
+                if data is None:
+                    self.complete = True
+                else:
+                    yield data
         finally:
             await self.aclose()
 
@@ -209,18 +212,9 @@ class WorkerPool:
         worker.started = time.monotonic()
         try:
             worker.writer.write(self._request(worker, job))
-            try:
-                async with asyncio.timeout_at(deadline):
-                    header, head, complete = await self._first(worker)
-            except TimeoutError:
-                await self._kill(worker, QueryTimeout(timeout_s))
-                raise QueryTimeout(timeout_s) from None
-            except (asyncio.IncompleteReadError, ConnectionError):
-                reason = worker.stopped_for
-                await self._kill(worker, None)
-                if reason is not None:
-                    raise reason from None
-                raise QueryFailed("query", "the query worker stopped unexpectedly") from None
+            header, head, complete = await self._within(
+                worker, deadline, timeout_s, self._first(worker)
+            )
         except BaseException:
             if worker.started is not None and not worker.dead:
                 await self._kill(worker, None)  # cancelled mid-query: stop it
@@ -239,23 +233,32 @@ class WorkerPool:
             raise QueryFailed(error["kind"], error["message"])
         header: dict[str, Any] = json.loads(payload)
         head = bytearray()
-        while True:
-            kind, payload = await worker.frame()
-            if kind == DATA:
-                head += payload
-                if len(head) >= CHUNK:
-                    return header, bytes(head), False
-            elif kind == END:
-                self._release(worker)
+        while len(head) < CHUNK:
+            data = self._body(worker, *await worker.frame())
+            if data is None:
                 return header, bytes(head), True
-            else:
-                self._release(worker)
-                raise QueryFailed("query", json.loads(payload)["message"])
+            head += data
+        return header, bytes(head), False
 
-    async def _next(self, worker: _Worker, deadline: float, limit_s: float) -> tuple[bytes, bytes]:
+    def _body(self, worker: _Worker, kind: bytes, payload: bytes) -> bytes | None:
+        """A frame of the answer's body: its bytes, or None at the end (the worker is free
+        again); an error frame raises QueryFailed (the worker is free again too)."""
+        if kind == DATA:
+            return payload
+        self._release(worker)
+        if kind == END:
+            return None
+        raise QueryFailed("query", json.loads(payload)["message"])
+
+    async def _within(
+        self, worker: _Worker, deadline: float, limit_s: float, operation: Awaitable[T]
+    ) -> T:
+        """Wait for ``operation`` on ``worker`` until the deadline: at the deadline the worker
+        is killed (QueryTimeout); a worker that died (killed for too many heavy queries, or
+        crashed) gives the reason it was stopped for."""
         try:
             async with asyncio.timeout_at(deadline):
-                return await worker.frame()
+                return await operation
         except TimeoutError:
             await self._kill(worker, QueryTimeout(limit_s))
             raise QueryTimeout(limit_s) from None
