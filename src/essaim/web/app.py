@@ -32,7 +32,7 @@ from essaim.web import (
 from essaim.web.canned_api import add_query_routes
 from essaim.web.edge import Edge
 from essaim.web.fast_path import FastPath
-from essaim.web.node import Node
+from essaim.web.node import Node, node_of
 from essaim.web.problems import (
     Problem,
     on_http_exception,
@@ -94,7 +94,7 @@ def create_app(settings: Settings, store: Dataset | None = None) -> FastAPI:
     @app.get("/healthz", tags=["Operations"])
     async def healthz(request: Request) -> Response:
         """Liveness and readiness: 200 once the store is open and the query workers run."""
-        node: Node = request.app.state.node
+        node = node_of(request)
         return JSONResponse({"status": "ok", "store": node.store.kind, "version": __version__,
                              "modified": node.modified.isoformat()})  # fmt: skip
 

@@ -24,7 +24,7 @@ from essaim.web.access import reader
 from essaim.web.execution import Overloaded, QueryFailed, QueryStream, QueryTimeout
 from essaim.web.formats import BadFormat, formats_for, with_charset
 from essaim.web.i18n import language_of
-from essaim.web.node import Node
+from essaim.web.node import Node, node_of
 from essaim.web.problems import Problem
 from essaim.web.results import StreamedResults, run_query, time_limit
 from essaim.web.tables import table
@@ -63,11 +63,6 @@ class AnswerCache:
         self._data[key] = value
 
 
-def _node(request: Request) -> Node:
-    node: Node = request.app.state.node
-    return node
-
-
 def _bindings(node: Node, query: CannedQuery, values: dict[str, str]) -> dict[str, Term]:
     try:
         bindings = bind(query, values)
@@ -80,7 +75,7 @@ def _bindings(node: Node, query: CannedQuery, values: dict[str, str]) -> dict[st
 
 
 async def answer(request: Request, query: CannedQuery, values: dict[str, str]) -> Response:
-    node = _node(request)
+    node = node_of(request)
     await reader(request, node)
     import asyncio
 
@@ -250,7 +245,7 @@ def add_query_routes(app: FastAPI, queries: dict[str, CannedQuery]) -> None:
 
 @router.get("/queries")
 async def query_list(request: Request) -> Response:
-    node = _node(request)
+    node = node_of(request)
     await reader(request, node)
     queries: dict[str, CannedQuery] = request.app.state.queries
     return render(request, "queries.html", queries=list(queries.values()), in_language=in_language)
@@ -258,7 +253,7 @@ async def query_list(request: Request) -> Response:
 
 @router.get("/queries/{name}")
 async def query_page(request: Request, name: str) -> Response:
-    node = _node(request)
+    node = node_of(request)
     await reader(request, node)
     queries: dict[str, CannedQuery] = request.app.state.queries
     query = queries.get(name)

@@ -15,7 +15,7 @@ from essaim import __version__
 from essaim import namespaces as ns
 from essaim.metadata import read_records
 from essaim.web.formats import OFFERS, BadFormat, formats_for, offered, with_charset
-from essaim.web.node import Node
+from essaim.web.node import Node, node_of
 from essaim.web.problems import Problem
 
 router = APIRouter()
@@ -171,6 +171,6 @@ async def service_description(request: Request, node: Node) -> Response:
 )  # fmt: skip
 async def void_description(request: Request) -> Response:
     """The dataset described with VoID and DCAT: size, named graphs, sources, licences."""
-    node: Node = request.app.state.node
+    node = node_of(request)
     triples = await asyncio.to_thread(_void, node, base_url(request))
     return _send(request, triples)

@@ -7,7 +7,6 @@ result."""
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 from pathlib import Path
 from urllib.parse import urlencode
@@ -20,7 +19,7 @@ from essaim.namespaces import PREFIXES
 from essaim.resources import bundled_data
 from essaim.web.access import reader
 from essaim.web.i18n import language_of
-from essaim.web.node import Node
+from essaim.web.node import node_of
 from essaim.web.problems import Problem
 from essaim.web.results import time_limit
 from essaim.web.tables import table
@@ -54,7 +53,7 @@ DEFAULT_QUERY = """SELECT ?initiative ?title WHERE {
 
 @router.get("/editor")
 async def editor(request: Request) -> Response:
-    node: Node = request.app.state.node
+    node = node_of(request)
     await reader(request, node)
     lang = language_of(request)
     text = request.query_params.get("query") or prefixes_text() + "\n" + DEFAULT_QUERY
@@ -75,7 +74,3 @@ async def editor(request: Request) -> Response:
         yasgui=request.app.state.yasgui is not None, config=json_ld(config),
         download=download, limit=node.settings.server.html_rows,
     )  # fmt: skip
-
-
-def config_json(config: dict[str, object]) -> str:
-    return json.dumps(config)

@@ -30,10 +30,10 @@ from essaim.loading import LoadError
 from essaim.users import User
 from essaim.web.access import reader, writer
 from essaim.web.formats import TURTLE, parse_accept, quality
-from essaim.web.node import Node
+from essaim.web.node import Node, node_of
 from essaim.web.problems import PROBLEM, Problem, problem_response
 from essaim.web.results import run_query
-from essaim.web.sparql import node_of, read_body
+from essaim.web.sparql import read_body
 
 router = APIRouter(tags=["Graph Store"])
 

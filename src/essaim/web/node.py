@@ -14,6 +14,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeVar
 
+from starlette.requests import Request
+
 from essaim.config import Settings
 from essaim.loading import load
 from essaim.resources import bundled_data
@@ -126,3 +128,9 @@ class Node:
     @property
     def data_dir(self) -> Path:
         return self.settings.data_dir
+
+
+def node_of(request: Request) -> Node:
+    """The node serving a request (set on the app when it starts)."""
+    node: Node = request.app.state.node
+    return node

@@ -22,7 +22,7 @@ from essaim.summary import summarise
 from essaim.web import schema_org
 from essaim.web.access import reader
 from essaim.web.formats import TURTLE, parse_accept, quality
-from essaim.web.node import Node
+from essaim.web.node import Node, node_of
 from essaim.web.problems import Problem
 from essaim.web.results import run_query
 from essaim.web.templating import render
@@ -47,11 +47,6 @@ CONSTRUCT { ?x ?p ?o . ?o ?p2 ?o2 . ?o2 ?p3 ?o3 } WHERE {
 
 _RDF_TYPES = ("text/turtle", "application/ld+json", "application/n-triples", "application/rdf+xml",
               "application/n-quads", "application/trig")  # fmt: skip
-
-
-def node_of(request: Request) -> Node:
-    node: Node = request.app.state.node
-    return node
 
 
 def wants_rdf(request: Request) -> bool:

@@ -10,7 +10,7 @@ from starlette.responses import Response
 from essaim.network import partnership_network, render_svg
 from essaim.web.access import reader
 from essaim.web.i18n import language_of
-from essaim.web.node import Node
+from essaim.web.node import node_of
 from essaim.web.problems import Problem
 from essaim.web.templating import page_url
 
@@ -30,7 +30,7 @@ async def network_svg(
     height: int = Query(480, ge=150, le=2000),
 ) -> Response:
     """The partnership network (actors coloured by ESS family, ties for shared initiatives)."""
-    node: Node = request.app.state.node
+    node = node_of(request)
     await reader(request, node)
     focus = {
         k: v

@@ -14,7 +14,7 @@ from starlette.responses import JSONResponse, Response
 from essaim.search import Hit, SearchResults
 from essaim.web.access import reader
 from essaim.web.i18n import language_of
-from essaim.web.node import Node
+from essaim.web.node import node_of
 from essaim.web.templating import page_url, render
 
 router = APIRouter(tags=["Search"])
@@ -33,7 +33,7 @@ def snippet_html(hit: Hit) -> Markup:
 async def _search(
     request: Request, q: str, kind: list[str] | None, limit: int, offset: int
 ) -> SearchResults:
-    node: Node = request.app.state.node
+    node = node_of(request)
     await reader(request, node)
     lang = language_of(request)
     text = q[:MAX_QUERY]

@@ -32,7 +32,7 @@ from essaim.users import Role
 from essaim.web.access import reader, writer
 from essaim.web.description import service_description
 from essaim.web.edge import BodyTooLarge
-from essaim.web.node import Node
+from essaim.web.node import Node, node_of
 from essaim.web.problems import Problem
 from essaim.web.results import run_query
 
@@ -41,11 +41,6 @@ VERSIONS = ("1.1", "1.2")
 FORM = "application/x-www-form-urlencoded"
 QUERY_TYPE = "application/sparql-query"
 UPDATE_TYPE = "application/sparql-update"
-
-
-def node_of(request: Request) -> Node:
-    node: Node = request.app.state.node
-    return node
 
 
 async def read_body(request: Request) -> bytes:
