@@ -6,7 +6,7 @@ import pytest
 
 from essaim.config import ServerSettings, Settings, SettingsError
 from essaim.store.update_clause import scan_update, with_using
-from essaim.web.formats import (
+from essaim.web.protocols.formats import (
     CSV,
     JSON,
     JSONLD,

@@ -1,2 +1,4 @@
-"""The web layer: ``essaim serve``. Import ``essaim.web.app`` for the application; this
-package's own import stays light, since query workers import ``essaim.web.worker``."""
+"""The web layer: ``essaim serve``. ``app`` builds the application; ``protocols/`` holds what
+programs speak (SPARQL Protocol, Graph Store Protocol, descriptions, formats), ``pages/`` what
+people read (routes, templates, canned-query API, editor, pictures, search). Query execution
+lives outside, in :mod:`essaim.execution`, since the command line uses it too."""

@@ -19,20 +19,10 @@ from essaim import __version__
 from essaim.canned import bundled_queries
 from essaim.config import Settings
 from essaim.store import Dataset
-from essaim.web import (
-    canned_api,
-    description,
-    editor,
-    graph_store,
-    pages,
-    pictures,
-    search_pages,
-    sparql,
-)
-from essaim.web.canned_api import add_query_routes
 from essaim.web.edge import Edge
-from essaim.web.fast_path import FastPath
 from essaim.web.node import Node, node_of
+from essaim.web.pages import canned_api, editor, pictures, routes, search_pages
+from essaim.web.pages.canned_api import add_query_routes
 from essaim.web.problems import (
     Problem,
     on_http_exception,
@@ -40,8 +30,10 @@ from essaim.web.problems import (
     on_unexpected,
     on_validation_error,
 )
+from essaim.web.protocols import description, graph_store, sparql
+from essaim.web.protocols.fast_path import FastPath
 
-STATIC = Path(__file__).with_name("static")
+STATIC = Path(__file__).parent / "pages" / "static"
 
 
 def create_app(settings: Settings, store: Dataset | None = None) -> FastAPI:
@@ -78,7 +70,7 @@ def create_app(settings: Settings, store: Dataset | None = None) -> FastAPI:
     app.include_router(sparql.router)
     app.include_router(graph_store.router)
     app.include_router(description.router)
-    app.include_router(pages.router)
+    app.include_router(routes.router)
     app.include_router(canned_api.router)
     app.include_router(editor.router)
     app.include_router(pictures.router)

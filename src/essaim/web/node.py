@@ -17,15 +17,15 @@ from typing import TypeVar
 from starlette.requests import Request
 
 from essaim.config import Settings
+from essaim.execution import Executor
+from essaim.execution.pool import PoolSettings, WorkerPool
+from essaim.execution.snapshots import Snapshots
+from essaim.execution.threads import ThreadExecutor
 from essaim.loading import load
 from essaim.resources import bundled_data
 from essaim.search import SearchIndex
 from essaim.store import Dataset, EmbeddedStore, open_store
 from essaim.users import UserStore, users_path
-from essaim.web.execution import Executor
-from essaim.web.pool import PoolSettings, WorkerPool
-from essaim.web.snapshots import Snapshots
-from essaim.web.threads import ThreadExecutor
 
 log = logging.getLogger("essaim.web")
 T = TypeVar("T")

@@ -1,7 +1,8 @@
 """Queries in a pool of worker processes, killed and replaced at their time limit.
 
 pyoxigraph cannot cancel a running query (oxigraph#1926), so a query runs in a worker process
-(``essaim.web.worker``) over a read-only snapshot of the store (``essaim.web.snapshots``).
+(``essaim.execution.worker``) over a read-only snapshot of the store
+(``essaim.execution.snapshots``).
 At the limit the server kills the worker — the CPU is freed — answers 503 and starts another.
 
 Long-running queries are bounded together too: a query running longer than ``heavy_after_s``
@@ -24,10 +25,10 @@ from collections.abc import AsyncIterator, Awaitable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from essaim.execution import Job, Overloaded, QueryFailed, QueryTimeout
+from essaim.execution.frames import CHUNK, DATA, END, ERROR, PREFIX, REQUEST, json_frame
+from essaim.execution.snapshots import Snapshots
 from essaim.store.dataset_clause import names_dataset
-from essaim.web.execution import Job, Overloaded, QueryFailed, QueryTimeout
-from essaim.web.frames import CHUNK, DATA, END, ERROR, PREFIX, REQUEST, json_frame
-from essaim.web.snapshots import Snapshots
 
 log = logging.getLogger("essaim.web")
 T = TypeVar("T")
@@ -129,7 +130,7 @@ class WorkerPool:
         parent, child = socket.socketpair()
         try:
             process = subprocess.Popen(  # noqa: S603 (our own interpreter and module)
-                [sys.executable, "-m", "essaim.web.worker", str(child.fileno())],
+                [sys.executable, "-m", "essaim.execution.worker", str(child.fileno())],
                 pass_fds=[child.fileno()],
                 stdin=subprocess.DEVNULL,
             )

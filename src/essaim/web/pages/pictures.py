@@ -9,10 +9,10 @@ from starlette.responses import Response
 
 from essaim.network import partnership_network, render_svg
 from essaim.web.access import reader
-from essaim.web.i18n import language_of
 from essaim.web.node import node_of
+from essaim.web.pages.i18n import language_of
+from essaim.web.pages.templating import page_url
 from essaim.web.problems import Problem
-from essaim.web.templating import page_url
 
 router = APIRouter(tags=["Pages"])
 

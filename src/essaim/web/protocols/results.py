@@ -14,11 +14,11 @@ from collections.abc import Mapping, Sequence
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
+from essaim.execution import Job, Overloaded, QueryFailed, QueryStream, QueryTimeout
 from essaim.store.base import Term
-from essaim.web.execution import Job, Overloaded, QueryFailed, QueryStream, QueryTimeout
-from essaim.web.formats import BadFormat, formats_for, offered, with_charset
 from essaim.web.node import Node
 from essaim.web.problems import Problem
+from essaim.web.protocols.formats import BadFormat, formats_for, offered, with_charset
 
 log = logging.getLogger("essaim.web")
 

@@ -6,7 +6,7 @@ query — and starts another, so the CPU is freed. A worker never writes: it ope
 named in each request (a checkpoint made after the last write, ``snapshots``) and reopens when
 the name changes, so a query sees every write that returned before it started.
 
-Run as ``python -m essaim.web.worker FD`` with FD one end of a Unix socket pair.
+Run as ``python -m essaim.execution.worker FD`` with FD one end of a Unix socket pair.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from typing import Any, BinaryIO, cast
 
 import pyoxigraph as ox
 
-from essaim.web.frames import CHUNK, DATA, END, ERROR, HEADER, PREFIX, json_frame
+from essaim.execution.frames import CHUNK, DATA, END, ERROR, HEADER, PREFIX, json_frame
 
 KINDS = {
     ox.QuerySolutions: "solutions",

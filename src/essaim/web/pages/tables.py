@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 
 from essaim.canned import compact
+from essaim.execution import Job, Overloaded, QueryFailed, QueryTimeout
 from essaim.profiles.common import Link, local_name
 from essaim.store.base import Term
-from essaim.web.execution import Job, Overloaded, QueryFailed, QueryTimeout
-from essaim.web.formats import JSON, NTRIPLES, TSV
 from essaim.web.node import Node
 from essaim.web.problems import Problem
+from essaim.web.protocols.formats import JSON, NTRIPLES, TSV
 
 _ESCAPES = {"t": "\t", "n": "\n", "r": "\r", "b": "\b", "f": "\f", '"': '"', "'": "'", "\\": "\\"}
 _ESCAPE = re.compile(r"\\(u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|.)")

@@ -30,11 +30,11 @@ from essaim.store.base import QuerySyntaxError, StoreError
 from essaim.store.update_clause import scan_update, with_using
 from essaim.users import Role
 from essaim.web.access import reader, writer
-from essaim.web.description import service_description
 from essaim.web.edge import BodyTooLarge
 from essaim.web.node import Node, node_of
 from essaim.web.problems import Problem
-from essaim.web.results import run_query
+from essaim.web.protocols.description import service_description
+from essaim.web.protocols.results import run_query
 
 router = APIRouter()
 VERSIONS = ("1.1", "1.2")
@@ -160,7 +160,7 @@ async def sparql_get(
 
 
 async def answer_get(request: Request) -> Response:
-    """GET /sparql, also reached without FastAPI's routing by ``essaim.web.fast_path``."""
+    """GET /sparql, also reached without FastAPI's routing by ``essaim.web.protocols.fast_path``."""
     node = node_of(request)
     params = request.query_params
     if "update" in params:

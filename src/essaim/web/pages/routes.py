@@ -19,13 +19,13 @@ from essaim.profiles.common import Link, local_name, select, texts
 from essaim.profiles.concept import concept_profile
 from essaim.profiles.territory import territory_profile
 from essaim.summary import summarise
-from essaim.web import schema_org
 from essaim.web.access import reader
-from essaim.web.formats import TURTLE, parse_accept, quality
 from essaim.web.node import Node, node_of
+from essaim.web.pages import schema_org
+from essaim.web.pages.templating import render
 from essaim.web.problems import Problem
-from essaim.web.results import run_query
-from essaim.web.templating import render
+from essaim.web.protocols.formats import TURTLE, parse_accept, quality
+from essaim.web.protocols.results import run_query
 
 router = APIRouter(include_in_schema=False)
 
@@ -90,7 +90,7 @@ def _home_data(node: Node, lang: str) -> dict[str, Any]:
 async def home(request: Request) -> Response:
     node = node_of(request)
     await reader(request, node)
-    from essaim.web.i18n import language_of
+    from essaim.web.pages.i18n import language_of
 
     lang = language_of(request)
     data = await node.memo(("home", lang), lambda: _home_data(node, lang))
@@ -106,7 +106,7 @@ async def _resource_page(request: Request, iri: str) -> Response:
             node, _DESCRIBE, accept=request.headers.get("accept"),
             format_param=request.query_params.get("format"), substitutions={"x": _iri(iri)},
         )  # fmt: skip
-    from essaim.web.i18n import language_of
+    from essaim.web.pages.i18n import language_of
 
     lang = language_of(request)
 

@@ -29,11 +29,11 @@ from essaim.graph_upload import DEFAULT_STAND_IN, GraphInvalid, GraphUpload, upl
 from essaim.loading import LoadError
 from essaim.users import User
 from essaim.web.access import reader, writer
-from essaim.web.formats import TURTLE, parse_accept, quality
 from essaim.web.node import Node, node_of
 from essaim.web.problems import PROBLEM, Problem, problem_response
-from essaim.web.results import run_query
-from essaim.web.sparql import read_body
+from essaim.web.protocols.formats import TURTLE, parse_accept, quality
+from essaim.web.protocols.results import run_query
+from essaim.web.protocols.sparql import read_body
 
 router = APIRouter(tags=["Graph Store"])
 

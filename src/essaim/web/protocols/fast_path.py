@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.types import Receive, Scope, Send
 
 from essaim.web.problems import Problem, problem_response
-from essaim.web.sparql import answer_get
+from essaim.web.protocols.sparql import answer_get
 
 
 class FastPath:

@@ -18,12 +18,12 @@ from essaim.canned import CannedQuery, in_language
 from essaim.namespaces import PREFIXES
 from essaim.resources import bundled_data
 from essaim.web.access import reader
-from essaim.web.i18n import language_of
 from essaim.web.node import node_of
+from essaim.web.pages.i18n import language_of
+from essaim.web.pages.tables import table
+from essaim.web.pages.templating import json_ld, render
 from essaim.web.problems import Problem
-from essaim.web.results import time_limit
-from essaim.web.tables import table
-from essaim.web.templating import json_ld, render
+from essaim.web.protocols.results import time_limit
 
 router = APIRouter(include_in_schema=False)
 

@@ -18,9 +18,9 @@ from typing import Any, BinaryIO, cast
 
 import pyoxigraph as ox
 
+from essaim.execution import Job, QueryFailed, QueryTimeout
+from essaim.execution.frames import CHUNK
 from essaim.store.base import Dataset, QuerySyntaxError, StoreError
-from essaim.web.execution import Job, QueryFailed, QueryTimeout
-from essaim.web.frames import CHUNK
 
 
 class _Stopped(Exception):

@@ -19,16 +19,16 @@ from fastapi import APIRouter, FastAPI, Query, Request
 from starlette.responses import Response
 
 from essaim.canned import CannedQuery, ParameterError, bind, check_classes, in_language
+from essaim.execution import Overloaded, QueryFailed, QueryStream, QueryTimeout
 from essaim.store.base import Term
 from essaim.web.access import reader
-from essaim.web.execution import Overloaded, QueryFailed, QueryStream, QueryTimeout
-from essaim.web.formats import BadFormat, formats_for, with_charset
-from essaim.web.i18n import language_of
 from essaim.web.node import Node, node_of
+from essaim.web.pages.i18n import language_of
+from essaim.web.pages.tables import table
+from essaim.web.pages.templating import render
 from essaim.web.problems import Problem
-from essaim.web.results import StreamedResults, run_query, time_limit
-from essaim.web.tables import table
-from essaim.web.templating import render
+from essaim.web.protocols.formats import BadFormat, formats_for, with_charset
+from essaim.web.protocols.results import StreamedResults, run_query, time_limit
 
 router = APIRouter(include_in_schema=False)
 

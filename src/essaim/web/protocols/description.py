@@ -14,9 +14,9 @@ from starlette.responses import Response
 from essaim import __version__
 from essaim import namespaces as ns
 from essaim.metadata import read_records
-from essaim.web.formats import OFFERS, BadFormat, formats_for, offered, with_charset
 from essaim.web.node import Node, node_of
 from essaim.web.problems import Problem
+from essaim.web.protocols.formats import OFFERS, BadFormat, formats_for, offered, with_charset
 
 router = APIRouter()
 

@@ -13,9 +13,9 @@ from starlette.responses import JSONResponse, Response
 
 from essaim.search import Hit, SearchResults
 from essaim.web.access import reader
-from essaim.web.i18n import language_of
 from essaim.web.node import node_of
-from essaim.web.templating import page_url, render
+from essaim.web.pages.i18n import language_of
+from essaim.web.pages.templating import page_url, render
 
 router = APIRouter(tags=["Search"])
 

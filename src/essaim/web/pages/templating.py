@@ -14,7 +14,7 @@ from starlette.responses import HTMLResponse
 
 from essaim import __version__
 from essaim import namespaces as ns
-from essaim.web.i18n import LANGUAGES, language_of, words
+from essaim.web.pages.i18n import LANGUAGES, language_of, words
 
 TEMPLATES = Path(__file__).with_name("templates")
 
