@@ -583,8 +583,10 @@ class SearchIndex:
         kinds: Sequence[str] | None = None,
         limit: int = 20,
         offset: int = 0,
+        timeout_s: float | None = None,
     ) -> SearchResults:
-        """The resources matching ``text``, best first; see the module docstring."""
+        """The resources matching ``text``, best first; see the module docstring. With
+        ``timeout_s``, SQLite stops the search at that limit: TimeoutError."""
         if limit < 0 or offset < 0:
             raise ValueError("limit and offset cannot be negative")
         empty = SearchResults(text, [], 0, offset, limit)
@@ -596,7 +598,7 @@ class SearchIndex:
         if kind_iris is not None and not kind_iris:
             return empty
         query = _Query(text, wanted, kind_iris, limit, offset)
-        with self._connect() as db:
+        with self._connect() as db, _stopped_after(db, timeout_s):
             db.execute("BEGIN")  # one snapshot for the ranking and the rows of the page
             all_words = True
             rows = query.run(db, groups, every=True)
@@ -611,6 +613,22 @@ class SearchIndex:
                 return empty
             hits = _hits(db, " OR ".join(groups), rows[:limit], wanted)
         return SearchResults(text, hits, int(rows[0][3]), offset, limit, all_words)
+
+
+@contextmanager
+def _stopped_after(db: sqlite3.Connection, timeout_s: float | None) -> Iterator[None]:
+    """SQLite interrupts what runs on ``db`` past ``timeout_s``: TimeoutError."""
+    if timeout_s is None:
+        yield
+        return
+    deadline = time.monotonic() + timeout_s
+    db.set_progress_handler(lambda: time.monotonic() > deadline, 10_000)
+    try:
+        yield
+    except sqlite3.OperationalError as exc:
+        if "interrupt" not in str(exc):
+            raise
+        raise TimeoutError(f"the search did not finish within {timeout_s:g} s") from None
 
 
 @dataclass(frozen=True)

@@ -2,13 +2,17 @@
 
 Two executors implement it: ``pool.WorkerPool`` for the embedded store (queries in killable
 worker processes) and ``threads.ThreadExecutor`` for a remote store or an in-memory one.
+
+Besides queries (``Job``), an executor runs ``Call``s: a domain function from the allow-list it
+was made with (functions whose first parameter is the store: a page's whole data gathering),
+with JSON-able arguments, under the same time limit as a query.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from essaim.store.base import Term
 
@@ -31,6 +35,26 @@ class Job:
     default_graphs: Sequence[str] | None = None
     named_graphs: Sequence[str] | None = None
     substitutions: Mapping[str, Term] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Call:
+    """A domain function to run over the store: its name (``function_name``, which must be on
+    the executor's allow-list) and its arguments, JSON-able (they travel to a worker process as
+    JSON; the result comes back pickled)."""
+
+    function: str
+    args: Sequence[Any] = ()
+    kwargs: Mapping[str, Any] = field(default_factory=dict)
+
+
+def function_name(function: Callable[..., Any]) -> str:
+    """The name a function goes by on an allow-list: ``module:qualified name``."""
+    return f"{function.__module__}:{function.__qualname__}"
+
+
+def allow_list(functions: Iterable[Callable[..., Any]]) -> dict[str, Callable[..., Any]]:
+    return {function_name(f): f for f in functions}
 
 
 class QueryFailed(Exception):
@@ -71,6 +95,11 @@ class Executor(Protocol):
     async def start(self) -> None: ...
 
     async def run(self, job: Job, timeout_s: float) -> QueryStream: ...
+
+    async def call(self, call: Call, timeout_s: float) -> Any:
+        """The result of an allowed domain function, or QueryTimeout at the limit (with the
+        worker pool, the worker running it is killed), Overloaded, or QueryFailed."""
+        ...
 
     async def published(self) -> None:
         """Called after each write: later queries must see it."""

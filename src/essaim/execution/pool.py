@@ -9,6 +9,9 @@ Long-running queries are bounded together too: a query running longer than ``hea
 counts as heavy, and when more than ``max_heavy`` are heavy at once the youngest are stopped
 (503, "too many long-running queries"), so that a few runaway queries always leave workers free
 for cheap ones.
+
+A page's data gathering runs the same way (``Call``: an allowed domain function over the
+snapshot, its result sent back pickled), so that it too is killed at the time limit.
 """
 
 from __future__ import annotations
@@ -17,15 +20,16 @@ import asyncio
 import contextlib
 import json
 import logging
+import pickle
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from essaim.execution import Job, Overloaded, QueryFailed, QueryTimeout
+from essaim.execution import Call, Job, Overloaded, QueryFailed, QueryTimeout
 from essaim.execution.frames import CHUNK, DATA, END, ERROR, PREFIX, REQUEST, json_frame
 from essaim.execution.snapshots import Snapshots
 from essaim.store.dataset_clause import names_dataset
@@ -93,9 +97,17 @@ class _Stream:
 
 
 class WorkerPool:
-    def __init__(self, snapshots: Snapshots, settings: PoolSettings | None = None) -> None:
+    def __init__(
+        self,
+        snapshots: Snapshots,
+        settings: PoolSettings | None = None,
+        functions: Mapping[str, Callable[..., Any]] | None = None,
+    ) -> None:
+        """``functions``: the allow-list of domain functions ``call`` may run, by name
+        (``essaim.execution.allow_list``); the workers import them when they start."""
         self.snapshots = snapshots
         self.settings = settings or PoolSettings()
+        self.functions = sorted(functions or {})
         self._idle: asyncio.Queue[_Worker] = asyncio.Queue()
         self._workers: set[_Worker] = set()
         self._watchdog: asyncio.Task[None] | None = None
@@ -128,9 +140,10 @@ class WorkerPool:
 
     async def _add_worker(self) -> None:
         parent, child = socket.socketpair()
+        command = [sys.executable, "-m", "essaim.execution.worker", str(child.fileno())]
         try:
             process = subprocess.Popen(  # noqa: S603 (our own interpreter and module)
-                [sys.executable, "-m", "essaim.execution.worker", str(child.fileno())],
+                [*command, json.dumps(self.functions)],
                 pass_fds=[child.fileno()],
                 stdin=subprocess.DEVNULL,
             )
@@ -180,9 +193,12 @@ class WorkerPool:
 
     # -- running queries ----------------------------------------------------------------------
 
-    def _request(self, worker: _Worker, job: Job) -> bytes:
+    def _request(self, worker: _Worker, job: Job | Call) -> bytes:
         snapshot = str(self.snapshots.current)
         worker.snapshot = snapshot
+        if isinstance(job, Call):
+            call = {"function": job.function, "args": list(job.args), "kwargs": dict(job.kwargs)}
+            return json_frame(REQUEST, {"snapshot": snapshot, "call": call})
         union = job.default_graphs is None and job.named_graphs is None
         return json_frame(
             REQUEST,
@@ -199,7 +215,16 @@ class WorkerPool:
             },
         )
 
-    async def run(self, job: Job, timeout_s: float) -> _Stream:
+    async def call(self, call: Call, timeout_s: float) -> Any:
+        if call.function not in self.functions:
+            raise QueryFailed("call", f"{call.function} is not on the allow-list")
+        stream = await self.run(call, timeout_s)
+        body = bytearray(stream.head)
+        async for chunk in stream.rest():
+            body += chunk
+        return pickle.loads(body)  # noqa: S301 (our own worker's answer)
+
+    async def run(self, job: Job | Call, timeout_s: float) -> _Stream:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout_s
         if self._idle.empty():

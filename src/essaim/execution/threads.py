@@ -5,20 +5,25 @@ The time limit is enforced on what the endpoint waits for: at the limit the seri
 told to stop at its next write, which for a remote store closes the connection to the server.
 A query an in-memory store is still evaluating runs on in its thread until it ends: only the
 embedded store on disk, with its worker pool, frees the CPU at the limit.
+
+Calls (``Call``: a page's data gathering) run each in a thread of their own, the time limit
+bounding the wait; a call that overran its limit still holds one of ``max_calls`` places until
+it ends, so that no more than that many can ever run at once.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import threading
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, BinaryIO, cast
 
 import pyoxigraph as ox
 
-from essaim.execution import Job, QueryFailed, QueryTimeout
+from essaim.execution import Call, Job, QueryFailed, QueryTimeout
 from essaim.execution.frames import CHUNK
 from essaim.store.base import Dataset, QuerySyntaxError, StoreError
 
@@ -126,8 +131,52 @@ class _Stream:
 
 
 class ThreadExecutor:
-    def __init__(self, store: Dataset) -> None:
+    def __init__(
+        self,
+        store: Dataset,
+        functions: Mapping[str, Callable[..., Any]] | None = None,
+        max_calls: int = 4,
+    ) -> None:
         self.store = store
+        self.functions = dict(functions or {})
+        self._places = threading.BoundedSemaphore(max_calls)
+
+    async def call(self, call: Call, timeout_s: float) -> Any:
+        function = self.functions.get(call.function)
+        if function is None:
+            raise QueryFailed("call", f"{call.function} is not on the allow-list")
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout_s
+        while not self._places.acquire(blocking=False):  # every place taken: wait for one
+            if loop.time() >= deadline:
+                raise QueryTimeout(timeout_s)
+            await asyncio.sleep(0.05)
+        done: asyncio.Future[Any] = loop.create_future()
+
+        def settle(outcome: Any, failed: bool) -> None:
+            if not done.done():
+                (done.set_exception if failed else done.set_result)(outcome)
+
+        def work() -> None:
+            outcome: Any
+            try:
+                outcome, failed = function(self.store, *call.args, **call.kwargs), False
+            except StoreError as exc:
+                outcome, failed = QueryFailed("query", str(exc)), True
+            except Exception as exc:
+                message = f"{call.function} failed: {type(exc).__name__}: {exc}"
+                outcome, failed = QueryFailed("call", message), True
+            finally:
+                self._places.release()
+            with contextlib.suppress(RuntimeError):  # the loop has closed: nobody waits
+                loop.call_soon_threadsafe(settle, outcome, failed)
+
+        threading.Thread(target=work, daemon=True).start()
+        try:
+            async with asyncio.timeout_at(deadline):
+                return await done
+        except TimeoutError:
+            raise QueryTimeout(timeout_s) from None
 
     async def start(self) -> None:
         return None

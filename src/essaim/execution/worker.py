@@ -6,21 +6,35 @@ query — and starts another, so the CPU is freed. A worker never writes: it ope
 named in each request (a checkpoint made after the last write, ``snapshots``) and reopens when
 the name changes, so a query sees every write that returned before it started.
 
-Run as ``python -m essaim.execution.worker FD`` with FD one end of a Unix socket pair.
+A request may also name a domain function to call (``essaim.execution.Call``) instead of a
+query: only a function on the allow-list the worker was started with (``module:name``, imported
+when the worker starts), called with the snapshot as its store and the request's JSON arguments;
+its result goes back pickled, as the body of a ``call`` answer.
+
+Run as ``python -m essaim.execution.worker FD [ALLOWED]`` with FD one end of a Unix socket pair
+and ALLOWED a JSON list of the functions it may call.
 """
 
 from __future__ import annotations
 
 import contextlib
+import importlib
 import io
 import json
+import pickle
 import socket
 import sys
+from collections.abc import Callable, Iterable
 from typing import Any, BinaryIO, cast
 
 import pyoxigraph as ox
 
 from essaim.execution.frames import CHUNK, DATA, END, ERROR, HEADER, PREFIX, json_frame
+from essaim.store.base import StoreError
+from essaim.store.embedded import EmbeddedStore
+
+#: The media type of a call's answer: the function's result, pickled.
+PICKLED = "application/x-python-pickle"
 
 KINDS = {
     ox.QuerySolutions: "solutions",
@@ -67,11 +81,22 @@ def _term(text: str) -> ox.NamedNode | ox.BlankNode | ox.Literal:
     return term
 
 
+def _resolve(name: str) -> Callable[..., Any]:
+    module, _, qualname = name.partition(":")
+    target: Any = importlib.import_module(module)
+    for part in qualname.split("."):
+        target = getattr(target, part)
+    if not callable(target):
+        raise TypeError(f"{name} is not a function")
+    return cast(Callable[..., Any], target)
+
+
 class Worker:
-    def __init__(self, sock: socket.socket) -> None:
+    def __init__(self, sock: socket.socket, allowed: Iterable[str] = ()) -> None:
         self.sock = sock
         self.snapshot: str | None = None
         self.store: ox.Store | None = None
+        self.functions = {name: _resolve(name) for name in allowed}
 
     def serve(self) -> None:
         source = cast(io.BufferedReader, self.sock.makefile("rb", buffering=CHUNK))
@@ -93,6 +118,9 @@ class Worker:
         return self.store
 
     def answer(self, request: dict[str, Any]) -> None:
+        if "call" in request:
+            self.call(request)
+            return
         try:
             store = self.open(request["snapshot"])
             results = store.query(request["query"], **self.options(request))
@@ -122,6 +150,31 @@ class Worker:
             return
         writer.send(json_frame(END, None))
 
+    def call(self, request: dict[str, Any]) -> None:
+        """Run an allowed function over the snapshot; send its result pickled."""
+        call = request["call"]
+        function = self.functions.get(call["function"])
+        if function is None:
+            message = f"{call['function']} is not on this worker's allow-list"
+            self.sock.sendall(json_frame(ERROR, {"kind": "query", "message": message}))
+            return
+        try:
+            store = EmbeddedStore.over(self.open(request["snapshot"]))
+            body = pickle.dumps(
+                function(store, *call["args"], **call["kwargs"]), pickle.HIGHEST_PROTOCOL
+            )
+        except StoreError as exc:
+            self.sock.sendall(json_frame(ERROR, {"kind": "query", "message": str(exc)}))
+            return
+        except Exception as exc:  # a fault of the function: reported, the worker lives on
+            message = f"{call['function']} failed: {type(exc).__name__}: {exc}"
+            self.sock.sendall(json_frame(ERROR, {"kind": "call", "message": message}))
+            return
+        header = json_frame(HEADER, {"kind": "call", "media_type": PICKLED})
+        writer = _FrameWriter(self.sock, header)
+        writer.write(body)
+        writer.send(json_frame(END, None))
+
     @staticmethod
     def options(request: dict[str, Any]) -> dict[str, Any]:
         options: dict[str, Any] = {}
@@ -142,8 +195,9 @@ class Worker:
 
 def main() -> None:
     sock = socket.socket(fileno=int(sys.argv[1]))
+    allowed: list[str] = json.loads(sys.argv[2]) if len(sys.argv) > 2 else []
     with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # the server went away
-        Worker(sock).serve()
+        Worker(sock, allowed).serve()
 
 
 if __name__ == "__main__":

@@ -49,7 +49,10 @@ class NamedDataset:
     named_graphs: list[str]
 
 
-@functools.lru_cache(maxsize=4096)
+#: Query texts up to this long are remembered (4096 of them: at most 32 MB).
+_CACHED_TEXT = 8192
+
+
 def names_dataset(query: str) -> bool:
     """True when the query has a ``FROM`` or ``FROM NAMED`` clause.
 
@@ -62,6 +65,11 @@ def names_dataset(query: str) -> bool:
     >>> names_dataset("CONSTRUCT { ?s ?p 'FROM' } FROM <http://ex.org/g> WHERE { ?s ?p ?o }")
     True
     """
+    return _names_dataset(query) if len(query) <= _CACHED_TEXT else _scan(query)[0]
+
+
+@functools.lru_cache(maxsize=4096)
+def _names_dataset(query: str) -> bool:
     return _scan(query)[0]
 
 

@@ -40,6 +40,15 @@ class EmbeddedStore:
         self.path = path
         self._store = self._open(path)
 
+    @classmethod
+    def over(cls, store: ox.Store) -> EmbeddedStore:
+        """The interface over a pyoxigraph store opened elsewhere (a query worker's read-only
+        snapshot), for domain functions that read through it."""
+        self = cls.__new__(cls)
+        self.path = None
+        self._store = store
+        return self
+
     @staticmethod
     def _open(path: Path | None) -> ox.Store:
         if path is None:

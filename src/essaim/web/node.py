@@ -3,32 +3,58 @@
 Writes run one at a time, in a thread (they are blocking pyoxigraph calls). After each write,
 and before its response is sent, the executor is told (a new snapshot for the worker pool), so
 that a write is visible to every query that starts after the write returns.
+
+Pages gather their data through the executor too (``Node.call``): one allowed domain function
+per page (``PAGE_FUNCTIONS``), run under the query time limit — in a worker process that is
+killed at the limit with the embedded store — so that no page can keep a CPU busy past it.
+What they compute is remembered until the next write, in a cache bounded by entries and bytes.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from starlette.requests import Request
 
 from essaim.config import Settings
-from essaim.execution import Executor
+from essaim.execution import (
+    Call,
+    Executor,
+    Overloaded,
+    QueryFailed,
+    QueryTimeout,
+    allow_list,
+    function_name,
+)
 from essaim.execution.pool import PoolSettings, WorkerPool
 from essaim.execution.snapshots import Snapshots
 from essaim.execution.threads import ThreadExecutor
 from essaim.loading import load
+from essaim.network import partnership_network
+from essaim.profiles.overview import graph_table, overview
+from essaim.profiles.page import resource_page
 from essaim.resources import bundled_data
 from essaim.search import SearchIndex
 from essaim.store import Dataset, EmbeddedStore, open_store
 from essaim.users import UserStore, users_path
+from essaim.web.caches import BoundedCache, size_of
+from essaim.web.problems import Problem
 
 log = logging.getLogger("essaim.web")
 T = TypeVar("T")
+P = ParamSpec("P")
+
+#: The domain functions pages may run over the store (``Node.call``), each a page's whole data
+#: gathering; nothing else can be called in a worker.
+PAGE_FUNCTIONS = allow_list([resource_page, overview, graph_table, partnership_network])
+#: Bounds of the cache of what pages computed (entries, bytes).
+MEMO_ENTRIES = 512
+MEMO_BYTES = 64 * 1024 * 1024
 
 
 class Node:
@@ -42,7 +68,9 @@ class Node:
         self.modified = datetime.now(UTC)
         #: Bumped by every write: what was computed at an older generation is stale.
         self.generation = 0
-        self._memo: dict[object, tuple[int, object]] = {}
+        self.memos: BoundedCache[object, tuple[int, Any]] = BoundedCache(
+            MEMO_ENTRIES, MEMO_BYTES, size=lambda entry: size_of(entry[1])
+        )
         self._write_lock = asyncio.Lock()
 
     @property
@@ -75,9 +103,10 @@ class Node:
             self.executor = WorkerPool(
                 self.snapshots,
                 PoolSettings(server.workers, server.max_heavy, server.heavy_after_s),
+                PAGE_FUNCTIONS,
             )
         else:
-            self.executor = ThreadExecutor(self.store)
+            self.executor = ThreadExecutor(self.store, PAGE_FUNCTIONS, server.workers)
         await self.executor.start()
 
     def _load_bundled(self) -> None:
@@ -101,20 +130,42 @@ class Node:
                 await self.executor.published()
                 await asyncio.to_thread(self.search.sync, self.store, graphs)
 
-    async def memo(self, key: object, compute: Callable[[], T]) -> T:
-        """``compute()`` (blocking, run in a thread), remembered until the next write. A value
-        computed while a write ran is not kept: it may predate the write."""
+    async def call(
+        self, function: Callable[Concatenate[Dataset, P], T], *args: P.args, **kwargs: P.kwargs
+    ) -> T:
+        """``function(store, *args, **kwargs)`` (one of ``PAGE_FUNCTIONS``, arguments JSON-able)
+        run by the executor under the query time limit; past it, 503 naming the limit."""
+        limit = self.settings.server.query_timeout_s
+        try:
+            result: T = await self.executor.call(Call(function_name(function), args, kwargs), limit)
+        except QueryTimeout as exc:
+            raise Problem(
+                503, f"this page's data could not be gathered within the time limit of "
+                f"{exc.limit_s:g} s; try again later, or ask the SPARQL endpoint for less",
+                headers={"Retry-After": "10"}, extra={"time_limit_s": exc.limit_s},
+            ) from None  # fmt: skip
+        except Overloaded as exc:
+            raise Problem(503, str(exc), headers={"Retry-After": "10"}) from None
+        except QueryFailed as exc:
+            log.error("a page's data could not be gathered: %s", exc.message)
+            raise Problem(
+                500, "this page's data could not be gathered; the error is logged"
+            ) from None
+        return result
+
+    async def memo(self, key: object, compute: Callable[[], Awaitable[T]]) -> T:
+        """``await compute()``, remembered until the next write (in a cache bounded by
+        ``MEMO_ENTRIES`` and ``MEMO_BYTES``). A value computed while a write ran is not kept:
+        it may predate the write."""
         if not self.cacheable:
-            return await asyncio.to_thread(compute)
+            return await compute()
         generation = self.generation
-        found = self._memo.get(key)
+        found = self.memos.get(key)
         if found is not None and found[0] == generation:
-            return found[1]  # type: ignore[return-value]
-        value = await asyncio.to_thread(compute)
+            return found[1]  # type: ignore[no-any-return]
+        value = await compute()
         if self.generation == generation and not self.writing:
-            if len(self._memo) > 512:
-                self._memo.clear()
-            self._memo[key] = (generation, value)
+            self.memos.put(key, (generation, value))
         return value
 
     async def close(self) -> None:

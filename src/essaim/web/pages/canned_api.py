@@ -22,6 +22,7 @@ from essaim.canned import CannedQuery, ParameterError, bind, check_classes, in_l
 from essaim.execution import Overloaded, QueryFailed, QueryStream, QueryTimeout
 from essaim.store.base import Term
 from essaim.web.access import reader
+from essaim.web.caches import BoundedCache
 from essaim.web.node import Node, node_of
 from essaim.web.pages.i18n import language_of
 from essaim.web.pages.tables import table
@@ -45,22 +46,23 @@ class _Cached:
 
 
 class AnswerCache:
-    def __init__(self, entries: int = 512) -> None:
-        self.entries = entries
-        self._data: dict[tuple[Any, ...], _Cached] = {}
+    """Canned answers until the next write, bounded by ``entries`` and ``max_bytes``."""
+
+    def __init__(self, entries: int = 512, max_bytes: int = 64 * 1024 * 1024) -> None:
+        self.answers: BoundedCache[tuple[Any, ...], _Cached] = BoundedCache(
+            entries, max_bytes, size=lambda cached: len(cached.body)
+        )
         self.hits = 0
 
     def get(self, key: tuple[Any, ...], generation: int) -> _Cached | None:
-        found = self._data.get(key)
+        found = self.answers.get(key)
         if found is not None and found.generation == generation:
             self.hits += 1
             return found
         return None
 
     def put(self, key: tuple[Any, ...], value: _Cached) -> None:
-        if len(self._data) >= self.entries:
-            self._data.clear()
-        self._data[key] = value
+        self.answers.put(key, value)
 
 
 def _bindings(node: Node, query: CannedQuery, values: dict[str, str]) -> dict[str, Term]:

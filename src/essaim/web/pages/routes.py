@@ -12,15 +12,14 @@ from fastapi import APIRouter, Query, Request
 from starlette.responses import FileResponse, Response
 
 from essaim import namespaces as ns
-from essaim.metadata import read_records
-from essaim.profiles import initiative_profile, resource_view
-from essaim.profiles.actor import actor_profile
-from essaim.profiles.common import Link, local_name, select, texts
-from essaim.profiles.concept import concept_profile
-from essaim.profiles.territory import territory_profile
-from essaim.summary import summarise
+from essaim.profiles.actor import ActorProfile
+from essaim.profiles.concept import ConceptProfile
+from essaim.profiles.initiative import InitiativeProfile
+from essaim.profiles.overview import Overview, graph_table, overview
+from essaim.profiles.page import ResourcePage, resource_page
+from essaim.profiles.territory import TerritoryProfile
 from essaim.web.access import reader
-from essaim.web.node import Node, node_of
+from essaim.web.node import node_of
 from essaim.web.pages import schema_org
 from essaim.web.pages.templating import render
 from essaim.web.problems import Problem
@@ -29,13 +28,6 @@ from essaim.web.protocols.results import run_query
 
 router = APIRouter(include_in_schema=False)
 
-E = ns.ESSAIM
-_ACTOR_KINDS = {E + "Actor", E + "Organisation"}
-
-_LIST = """
-SELECT ?x ?item ?label WHERE {
-  ?item a ?x . OPTIONAL { ?item dcterms:title|skos:prefLabel|rdfs:label ?label }
-} LIMIT 400"""
 
 #: What a dereferenced resource is, in RDF: its triples, and those of the blank nodes it uses
 #: (evidence selectors), two levels deep.
@@ -59,30 +51,18 @@ def wants_rdf(request: Request) -> bool:
     return max(quality(ranges, t) for t in _RDF_TYPES) > html
 
 
-def _listing(node: Node, kind: str, lang: str) -> list[Link]:
-    rows = select(node.store, _LIST, x=kind)
-    labels = texts(rows, "item", "label")
-    items = {r["item"].value for r in rows if r["item"].is_iri}
-    return sorted(
-        (Link(i, labels[i].get(lang) if i in labels else local_name(i)) for i in items),
-        key=lambda item: item.label.lower(),
-    )
-
-
-def _home_data(node: Node, lang: str) -> dict[str, Any]:
-    summary = summarise(node.store)
+def _home_data(data: Overview) -> dict[str, Any]:
+    summary = data.summary
     keys = {"initiatives": "initiatives", "actors": "actors", "territories": "territories",
             "coded facts": "coded_facts", "annotations": "annotations",
             "codebook concepts": "concepts", "case documents": "case_documents"}  # fmt: skip
-    records = read_records(node.store)
-    modified = max((r.ended for r in records.values()), default=None)
     return {
         "counts": [(keys[k], v) for k, v in summary.counts.items() if k in keys]
         + [("quads", summary.quads)],
         "graphs": summary.graphs,
-        "modified": modified.strftime("%Y-%m-%d %H:%M UTC") if modified else "—",
-        "initiatives": _listing(node, E + "Initiative", lang),
-        "territories": [t for t in _listing(node, E + "Territory", lang)][:60],
+        "modified": data.modified.strftime("%Y-%m-%d %H:%M UTC") if data.modified else "—",
+        "initiatives": data.initiatives,
+        "territories": data.territories,
     }
 
 
@@ -93,7 +73,7 @@ async def home(request: Request) -> Response:
     from essaim.web.pages.i18n import language_of
 
     lang = language_of(request)
-    data = await node.memo(("home", lang), lambda: _home_data(node, lang))
+    data = _home_data(await node.memo(("home", lang), lambda: node.call(overview, lang)))
     queries = list(request.app.state.queries.values())
     return render(request, "home.html", lang=lang, queries=queries, **data)
 
@@ -109,36 +89,34 @@ async def _resource_page(request: Request, iri: str) -> Response:
     from essaim.web.pages.i18n import language_of
 
     lang = language_of(request)
-
-    def build() -> tuple[str, dict[str, Any]]:
-        view = resource_view(node.store, iri, lang)
-        if not view.exists:
-            return "message.html", {}
-        kinds = {t.iri for t in view.types}
-        if E + "Initiative" in kinds:
-            profile = initiative_profile(node.store, iri, lang)
-            return "initiative.html", {"p": profile, "view": view,
-                                       "jsonld": schema_org.initiative(profile, view)}  # fmt: skip
-        if kinds & _ACTOR_KINDS:
-            actor = actor_profile(node.store, iri, lang)
-            return "actor.html", {"p": actor, "view": view, "jsonld": schema_org.actor(actor, view)}
-        if E + "Territory" in kinds:
-            territory = territory_profile(node.store, iri, lang)
-            return "territory.html", {"p": territory, "view": view,
-                                      "jsonld": schema_org.place(territory, view)}  # fmt: skip
-        if ns.SKOS + "Concept" in kinds:
-            concept = concept_profile(node.store, iri, lang)
-            return "concept.html", {"p": concept, "view": view,
-                                    "jsonld": schema_org.term(concept, view)}  # fmt: skip
-        return "resource.html", {"view": view, "jsonld": schema_org.thing(view)}
-
-    template, context = await node.memo(("page", iri, lang), build)
+    _iri(iri)  # a valid IRI, or 400
+    page = await node.memo(("page", iri, lang), lambda: node.call(resource_page, iri, lang))
+    template, context = _page_context(page)
     if template == "message.html":
         t = {"fr": "Introuvable", "en": "Not found"}[lang]
         return render(request, template, status=404, lang=lang, heading=t,
                       message=f"{iri} — " + ("aucune ressource de ce nom." if lang == "fr"
                                              else "no resource of that name."))  # fmt: skip
     return render(request, template, lang=lang, **context)
+
+
+def _page_context(page: ResourcePage) -> tuple[str, dict[str, Any]]:
+    view, profile = page.view, page.profile
+    if page.kind == "missing":
+        return "message.html", {}
+    if isinstance(profile, InitiativeProfile):
+        return "initiative.html", {"p": profile, "view": view,
+                                   "jsonld": schema_org.initiative(profile, view)}  # fmt: skip
+    if isinstance(profile, ActorProfile):
+        return "actor.html", {"p": profile, "view": view,
+                              "jsonld": schema_org.actor(profile, view)}  # fmt: skip
+    if isinstance(profile, TerritoryProfile):
+        return "territory.html", {"p": profile, "view": view,
+                                  "jsonld": schema_org.place(profile, view)}  # fmt: skip
+    if isinstance(profile, ConceptProfile):
+        return "concept.html", {"p": profile, "view": view,
+                                "jsonld": schema_org.term(profile, view)}  # fmt: skip
+    return "resource.html", {"view": view, "jsonld": schema_org.thing(view)}
 
 
 def _iri(iri: str) -> Any:
@@ -169,8 +147,8 @@ async def any_resource(request: Request, iri: str = Query(...)) -> Response:
 async def graphs(request: Request) -> Response:
     node = node_of(request)
     await reader(request, node)
-    records = await node.memo("records", lambda: read_records(node.store))
-    sizes = await node.memo("sizes", lambda: dict(node.store.stats().triples_per_graph))
+    table = await node.memo("graphs", lambda: node.call(graph_table))
+    records, sizes = table.records, table.sizes
     rows = [(g, sizes.get(g, 0), records.get(g)) for g in sorted(sizes) if g]
     return render(request, "graphs.html", rows=rows)
 
@@ -179,8 +157,8 @@ async def graphs(request: Request) -> Response:
 async def graph_page(request: Request, iri: str = Query(...)) -> Response:
     node = node_of(request)
     await reader(request, node)
-    records = await node.memo("records", lambda: read_records(node.store))
-    sizes = await node.memo("sizes", lambda: dict(node.store.stats().triples_per_graph))
+    table = await node.memo("graphs", lambda: node.call(graph_table))
+    records, sizes = table.records, table.sizes
     if iri not in sizes and iri not in records:
         raise Problem(404, f"no graph named {iri}")
     return render(

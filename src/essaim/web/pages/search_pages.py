@@ -1,6 +1,8 @@
 """Search: ``/search`` (a page, the box on every page) and ``/api/search`` (JSON) over the
 full-text index of labels, titles, descriptions and case texts (``essaim.search``):
-accent- and case-insensitive, French and English, ranked, with snippets."""
+accent- and case-insensitive, French and English, ranked, with snippets. A search reads the
+SQLite index, not the store: it runs in a thread, and SQLite itself stops it at the query time
+limit (503 naming the limit)."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from essaim.web.access import reader
 from essaim.web.node import node_of
 from essaim.web.pages.i18n import language_of
 from essaim.web.pages.templating import page_url, render
+from essaim.web.problems import Problem
 
 router = APIRouter(tags=["Search"])
 
@@ -37,9 +40,18 @@ async def _search(
     await reader(request, node)
     lang = language_of(request)
     text = q[:MAX_QUERY]
-    return await asyncio.to_thread(
-        node.search.search, text, lang=lang, kinds=kind or None, limit=limit, offset=offset
-    )
+    limit_s = node.settings.server.query_timeout_s
+    try:
+        return await asyncio.to_thread(
+            node.search.search, text, lang=lang, kinds=kind or None, limit=limit, offset=offset,
+            timeout_s=limit_s,
+        )  # fmt: skip
+    except TimeoutError:
+        raise Problem(
+            503, f"the search did not finish within the time limit of {limit_s:g} s; "
+            "try fewer or longer words", headers={"Retry-After": "10"},
+            extra={"time_limit_s": limit_s},
+        ) from None  # fmt: skip
 
 
 @router.get("/api/search")

@@ -166,7 +166,10 @@ def choose(kind: str, ranges: Sequence[MediaRange]) -> str | None:
 
 def formats_for(accept: str | None, format_param: str | None) -> dict[str, str | None]:
     """The media type to write for each kind of result, from ``format`` or else ``Accept``
-    (remembered: clients send the same few headers again and again)."""
+    (remembered: clients send the same few headers again and again; long ones are not kept, so
+    the cache stays under 1024 entries of 1 KB)."""
+    if len(accept or "") + len(format_param or "") > 1024:
+        return _negotiate(accept, format_param)
     return dict(_formats_for(accept, format_param))
 
 
