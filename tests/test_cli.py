@@ -12,6 +12,8 @@ import pytest
 from typer.testing import CliRunner
 
 from essaim.cli import app
+from essaim.namespaces import GRAPH as GRAPHS
+from essaim.sources import external_graph_iri
 
 REPO = Path(__file__).resolve().parents[1]
 INVALID = REPO / "tests" / "data" / "invalid"
@@ -125,3 +127,49 @@ def test_every_command_is_documented_in_the_readme() -> None:
     for command in app.registered_commands:
         name = command.name or (command.callback.__name__ if command.callback else "")
         assert f"essaim {name}" in readme, f"`essaim {name}` is not in the README"
+
+
+def test_load_a_file_from_outside_the_current_folder(tmp_path: Path) -> None:
+    """From /tmp (outside the current folder): an external graph by default, or the graph
+    named with --graph (one file only)."""
+    data_dir, folder = tmp_path / "data", tmp_path / "elsewhere"
+    folder.mkdir()
+    first, second = folder / "notes.ttl", folder / "more.ttl"
+    first.write_text('<https://example.org/a> <http://www.w3.org/2000/01/rdf-schema#label> "a" .')
+    second.write_text('<https://example.org/b> <http://www.w3.org/2000/01/rdf-schema#label> "b" .')
+    assert not first.resolve().is_relative_to(Path.cwd())
+    code, out = run(data_dir, "load", str(first))
+    assert code == 0, out
+    external = external_graph_iri(first.resolve())
+    assert external in out and "loaded" in out
+    code, out = run(data_dir, "load", str(second), "--graph", "https://example.org/graph/more")
+    assert code == 0, out
+    query = "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } } ORDER BY ?g"
+    code, out = run(data_dir, "query", query, "--format", "csv")
+    assert out.split() == ["g", "https://example.org/graph/more", external, GRAPHS + "meta"]
+    code, out = run(data_dir, "load", str(first), str(second), "--graph", "https://example.org/g")
+    assert code == 1 and "--graph names the graph of one file, not 2 paths" in out
+    code, out = run(data_dir, "load", str(folder), "--graph", "https://example.org/g")
+    assert code == 1 and "not a folder" in out
+
+
+def test_query_stops_at_its_time_limit(tmp_path: Path) -> None:
+    """A runaway query (a cartesian product) is stopped at --timeout: exit 1, one sentence
+    naming the limit."""
+    source = tmp_path / "many.nt"
+    source.write_text(
+        "".join(
+            f'<https://example.org/s{n}> <https://example.org/p> "{n}" .\n' for n in range(3000)
+        )
+    )
+    data_dir = tmp_path / "data"
+    code, out = run(data_dir, "load", "--trusted", str(source))
+    assert code == 0, out
+    runaway = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+    code, out = run(data_dir, "query", runaway, "--timeout", "1")
+    assert code == 1
+    assert "error: the query did not finish within its time limit of 1 s" in out
+    assert "Traceback" not in out
+    count = "SELECT (COUNT(*) AS ?n) WHERE { ?s <https://example.org/p> ?o }"
+    code, out = run(data_dir, "query", count, "--timeout", "30")
+    assert code == 0 and "3000" in out

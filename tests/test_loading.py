@@ -19,7 +19,7 @@ from essaim import namespaces as ns
 from essaim.loading import LoadError, SourceInvalid, SourceSyntaxError, load
 from essaim.metadata import read_records
 from essaim.resources import BundledData
-from essaim.sources import graph_iri
+from essaim.sources import external_graph_iri, graph_iri
 from essaim.store import EmbeddedStore
 
 REPO = Path(__file__).resolve().parents[1]
@@ -129,9 +129,31 @@ def test_trusted_skips_validation(tmp_path: Path) -> None:
     assert not read_records(store)[outcome.graph].validated
 
 
-def test_a_file_outside_the_base_folder_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(LoadError, match="outside"):
-        load(EmbeddedStore(), [VALID], base=tmp_path)
+def test_a_file_outside_the_base_folder_gets_an_external_graph(tmp_path: Path) -> None:
+    store = EmbeddedStore()
+    [outcome] = load(store, [VALID], base=tmp_path)
+    assert outcome.status == "loaded"
+    assert outcome.graph == external_graph_iri(VALID.resolve())
+    assert outcome.graph.startswith(ns.GRAPH + "external/" + VALID.stem + "-")
+    assert read_records(store)[outcome.graph].source == VALID.name  # no local folder in it
+    [again] = load(store, [VALID], base=tmp_path)
+    assert again.status == "unchanged" and again.graph == outcome.graph
+
+
+def test_a_graph_name_for_one_file(tmp_path: Path) -> None:
+    store = EmbeddedStore()
+    [outcome] = load(store, [VALID], base=tmp_path, graph="https://example.org/graph/mine")
+    assert outcome.graph == "https://example.org/graph/mine"
+    assert "https://example.org/graph/mine" in store.named_graphs()
+    for paths, graph, message in (
+        ([VALID, VALID], "https://example.org/g", "one file"),
+        ([VALID.parent], "https://example.org/g", "a folder"),
+        ([VALID], "not an iri", "not an IRI"),
+        ([VALID], ns.META_GRAPH, "metadata graph"),
+    ):
+        with pytest.raises(LoadError, match=message):
+            load(store, paths, base=tmp_path, graph=graph)
+    assert store.named_graphs() == sorted(["https://example.org/graph/mine", ns.META_GRAPH])
 
 
 def test_a_non_rdf_file_is_refused(tmp_path: Path) -> None:

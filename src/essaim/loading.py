@@ -2,9 +2,11 @@
 with provenance in the metadata graph.
 
 - One named graph per file, named from the file's path relative to a base folder
-  (``essaim.sources.graph_iri``), so the name is the same on every machine. A TriG or N-Quads
-  file may also carry named graphs of its own: they keep their names; its default-graph triples
-  go to the file's graph.
+  (``essaim.sources.graph_iri``), so the name is the same on every machine; a file outside the
+  base folder is named from its file name and its absolute path
+  (``essaim.sources.external_graph_iri``); a single file may be given its graph's name. A TriG
+  or N-Quads file may also carry named graphs of its own: they keep their names; its
+  default-graph triples go to the file's graph.
 - A batch is validated as a whole before anything is written: a syntax error (file, line,
   column) or a SHACL violation in any file loads nothing. The shapes see the file's data with
   the ontology, the codebook, the other files of the batch and the types of the resources the
@@ -33,7 +35,7 @@ import pyoxigraph as ox
 from essaim import namespaces as ns
 from essaim.metadata import GraphRecord, delete_operation, describe, read_records
 from essaim.resources import bundled_data
-from essaim.sources import RDF_MEDIA_TYPES, Source, discover, is_rdf
+from essaim.sources import RDF_MEDIA_TYPES, Source, discover, external_graph_iri, is_rdf
 from essaim.store.base import Dataset, GraphWrite, QuerySyntaxError
 from essaim.validation import ValidationReport, validate
 
@@ -77,32 +79,59 @@ class LoadOutcome:
     seconds: float
 
 
-def sources_for(paths: Iterable[Path], base: Path) -> list[Source]:
+def sources_for(paths: Iterable[Path], base: Path, graph: str | None = None) -> list[Source]:
     """The sources named by ``paths`` (folders expand to their RDF files, by the rule of
-    ``essaim.sources``), each with its path relative to ``base``."""
+    ``essaim.sources``), each with its path relative to ``base``; files outside ``base`` get an
+    external graph (``external_graph_iri``), and ``graph``, for a single file, names its graph."""
     base = base.resolve()
+    paths = list(paths)
+    if graph is not None:
+        _check_graph_name(graph, paths)
     found: list[Source] = []
     for given in paths:
         path = given.resolve()
         if not path.exists():
             raise LoadError(f"{given}: no such file or folder")
-        try:
-            relative = path.relative_to(base)
-        except ValueError:
-            raise LoadError(
-                f"{given} is outside {base}: a graph is named from the file's path relative to "
-                "the current folder, so run essaim from a folder that contains the file"
-            ) from None
         if path.is_dir():
-            inner, _ = discover(base, [relative.as_posix()])
+            if path.is_relative_to(base):
+                inner, _ = discover(base, [path.relative_to(base).as_posix()])
+            else:
+                inner = [_outside(s.path) for s in discover(path.parent, [path.name])[0]]
             found += inner
-        elif is_rdf(path):
-            found.append(Source(path, PurePosixPath(relative.as_posix())))
-        else:
+        elif not is_rdf(path):
             suffixes = ", ".join(sorted(RDF_MEDIA_TYPES))
             raise LoadError(f"{given} is not an RDF file (essaim reads {suffixes})")
+        elif graph is not None:
+            found.append(Source(path, PurePosixPath(path.name), graph))
+        elif path.is_relative_to(base):
+            found.append(Source(path, PurePosixPath(path.relative_to(base).as_posix())))
+        else:
+            found.append(_outside(path))
     # ontology/ first: the rest is validated against it
     return sorted(found, key=lambda s: (s.relative.parts[0] != "ontology",))
+
+
+def _outside(path: Path) -> Source:
+    """A file outside the base folder: its graph from its name and absolute path; its record
+    names the file alone (a local folder says nothing to readers, and may name a person)."""
+    return Source(path, PurePosixPath(path.name), external_graph_iri(path))
+
+
+def _check_graph_name(graph: str, paths: list[Path]) -> None:
+    if len(paths) != 1 or paths[0].is_dir():
+        given = "a folder" if len(paths) == 1 else f"{len(paths)} paths"
+        raise LoadError(
+            f"a graph name goes with one file, and {given} {'was' if len(paths) == 1 else 'were'}"
+            " given: load them without a graph name, or one file at a time"
+        )
+    try:
+        ox.NamedNode(graph)
+    except ValueError:
+        raise LoadError(f"{graph!r} is not an IRI: name the graph with an absolute IRI") from None
+    if ":" not in graph:
+        raise LoadError(f"{graph!r} is not an absolute IRI: name the graph with one")
+    if graph == ns.META_GRAPH:
+        raise LoadError(f"{graph} is the metadata graph, which essaim alone writes")
 
 
 def sha256_of(path: Path) -> str:
@@ -121,10 +150,12 @@ def load(
     trusted: bool = False,
     force: bool = False,
     progress: Progress | None = None,
+    graph: str | None = None,
 ) -> list[LoadOutcome]:
-    """Load files or folders into ``store``; see the module's docstring for the guarantees."""
+    """Load files or folders into ``store``; see the module's docstring for the guarantees.
+    ``graph`` names the graph of a single file."""
     report = progress or (lambda _phase, _done, _total: None)
-    sources = sources_for(paths, base or Path.cwd())
+    sources = sources_for(paths, base or Path.cwd(), graph)
     records = read_records(store)
     existing = set(store.named_graphs())
     digests = {s.path: sha256_of(s.path) for s in sources}

@@ -8,6 +8,8 @@ Everything else (case texts, JSON extracts, READMEs, vendored files) is skipped,
 
 from __future__ import annotations
 
+import hashlib
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -28,14 +30,16 @@ RDF_MEDIA_TYPES: dict[str, str] = {
 
 @dataclass(frozen=True)
 class Source:
-    """One RDF file and the named graph it is loaded into."""
+    """One RDF file and the named graph it is loaded into: ``graph`` when given, else the one
+    its path relative to the data root names."""
 
     path: Path
     relative: PurePosixPath
+    graph: str | None = None
 
     @property
     def graph_iri(self) -> str:
-        return graph_iri(self.relative)
+        return self.graph or graph_iri(self.relative)
 
     @property
     def media_type(self) -> str:
@@ -61,6 +65,20 @@ def graph_iri(relative: PurePosixPath | str) -> str:
     """
     rel = PurePosixPath(relative)
     return GRAPH + str(rel.with_suffix(""))
+
+
+def external_graph_iri(path: Path) -> str:
+    """The graph of a file outside the data root: ``external/`` then the file's name without
+    extension and 12 hex digits of the SHA-256 of its absolute path. The same file always gets
+    the same graph (loading it again replaces it); two files of the same name in different
+    folders get two graphs. The folder itself stays out of the name.
+
+    >>> external_graph_iri(Path("/tmp/survey data.ttl"))
+    'https://w3id.org/essaim/graph/external/survey-data-7e1e56ff929f'
+    """
+    absolute = path.absolute().as_posix()
+    stem = re.sub(r"[^A-Za-z0-9._~-]+", "-", path.stem).strip("-") or "file"
+    return f"{GRAPH}external/{stem}-{hashlib.sha256(absolute.encode()).hexdigest()[:12]}"
 
 
 def discover(root: Path, folders: Iterable[str]) -> tuple[list[Source], list[Path]]:

@@ -7,13 +7,14 @@ server) or else the embedded store in ``--data-dir`` / ``ESSAIM_DATA_DIR`` (defa
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, ParamSpec, TypeVar, cast
+from typing import Annotated, Any, ParamSpec, TypeVar
 
 import pyoxigraph as ox
 import typer
@@ -26,10 +27,13 @@ from essaim.canned import CannedQueryError, ParameterError
 from essaim.cli.users import users_app
 from essaim.config import Settings, SettingsError
 from essaim.docs import build_ontology_docs
+from essaim.execution import Job, QueryFailed, QueryTimeout
+from essaim.execution.standalone import executor_for
 from essaim.loading import LoadError, SourceInvalid, load, validate_files
 from essaim.metadata import read_records
 from essaim.resources import BundledDataMissing, bundled_data
 from essaim.store import Dataset, EmbeddedStore, StoreError, open_store
+from essaim.store.base import Term
 from essaim.summary import summarise
 from essaim.users import UserError
 from essaim.validation import ValidationReport
@@ -73,6 +77,8 @@ def _friendly(command: Callable[P, R]) -> Callable[P, R]:
             ParameterError,
         ) as exc:  # fmt: skip
             err.print(f"error: {exc}")
+        except QueryTimeout as exc:
+            err.print(f"error: {exc} (--timeout, or ESSAIM_QUERY_TIMEOUT, sets it)")
         raise typer.Exit(1)
 
     return run
@@ -147,15 +153,29 @@ def load_command(
         bool, typer.Option(help="Skip SHACL validation for data you vouch for.")
     ] = False,
     force: Annotated[bool, typer.Option(help="Reload files that have not changed.")] = False,
+    graph: Annotated[
+        str | None,
+        typer.Option(
+            help="The graph's IRI, for one file (default: from its path under the current "
+            "folder, else external/<name>-<hash of its absolute path>)."
+        ),
+    ] = None,
 ) -> None:
     """Load RDF files, each into its own named graph: validated, all-or-nothing, incremental."""
     if paths:
         base, targets = Path.cwd(), list(paths)
+    elif graph is not None:
+        raise LoadError("--graph names the graph of one file: give the file")
     else:
         data = bundled_data()
         base, targets = data.root, [data.ontology, data.kb]
+    if graph is not None and (len(targets) != 1 or targets[0].is_dir()):
+        given = "a folder" if len(targets) == 1 else f"{len(targets)} paths"
+        raise LoadError(f"--graph names the graph of one file, not {given}: load them "
+                        "without --graph, or one file at a time")  # fmt: skip
     with _store() as store, _progress("loading") as report:
-        outcomes = load(store, targets, base=base, trusted=trusted, force=force, progress=report)
+        outcomes = load(store, targets, base=base, trusted=trusted, force=force, progress=report,
+                        graph=graph)  # fmt: skip
     table = _table("file", "graph", "status", "triples", "seconds")
     for outcome in outcomes:
         table.add_row(
@@ -212,14 +232,13 @@ def _print_report(path: Path, report: ValidationReport, lang: str) -> None:
     console.print(table)
 
 
-_RESULT_FORMATS = {
-    "csv": ox.QueryResultsFormat.CSV,
-    "tsv": ox.QueryResultsFormat.TSV,
-    "json": ox.QueryResultsFormat.JSON,
-    "xml": ox.QueryResultsFormat.XML,
-}
-_GRAPH_FORMATS = {"ttl": ox.RdfFormat.TURTLE, "nt": ox.RdfFormat.N_TRIPLES,
-                  "jsonld": ox.RdfFormat.JSON_LD, "rdfxml": ox.RdfFormat.RDF_XML}  # fmt: skip
+_RESULT_TYPES = {"csv": "text/csv", "tsv": "text/tab-separated-values",
+                 "json": "application/sparql-results+json",
+                 "xml": "application/sparql-results+xml",
+                 "table": "application/sparql-results+json"}  # fmt: skip
+_GRAPH_TYPES = {"ttl": "text/turtle", "nt": "application/n-triples",
+                "jsonld": "application/ld+json", "rdfxml": "application/rdf+xml",
+                "table": "text/turtle"}  # fmt: skip
 
 
 @app.command("query")
@@ -236,38 +255,69 @@ def query_command(
         list[str] | None,
         typer.Option("--param", "-p", help="NAME=VALUE: a canned query's parameter (repeatable)."),
     ] = None,
+    timeout: Annotated[
+        float | None,
+        typer.Option(
+            help="Time limit, seconds [env: ESSAIM_QUERY_TIMEOUT; default 30, as the server]",
+            min=0.1,
+        ),
+    ] = None,
 ) -> None:
     """Run a SPARQL query, or a canned query by name (essaim queries lists them), over the union
-    of the graphs (unless it names its dataset)."""
+    of the graphs (unless it names its dataset), within a time limit (the query runs in a worker
+    process, stopped at the limit)."""
     named = canned.QUERY_NAME.fullmatch(sparql) is not None
     values = canned.parse_assignments(param or [])
     if values and not named:
         raise ParameterError(next(iter(values)), "--param goes with a canned query's name")
+    if format not in _RESULT_TYPES and format not in _GRAPH_TYPES:
+        raise LoadError(f"unknown format {format!r}: use table, csv, tsv, json, xml, ttl, nt, "
+                        "jsonld or rdfxml")  # fmt: skip
     text = Path(sparql[1:]).read_text(encoding="utf-8") if sparql.startswith("@") else sparql
+    limit = timeout if timeout is not None else _State.settings.server.query_timeout_s
+    formats = {"solutions": _RESULT_TYPES.get(format), "graph": _GRAPH_TYPES.get(format),
+               "boolean": _RESULT_TYPES["json"]}  # fmt: skip
     with _store() as store:
+        bindings: dict[str, Term] = {}
         if named:
-            result = canned.run(store, canned.find_query(sparql), values, check=True)
+            query = canned.find_query(sparql)
+            bindings = canned.bind(query, values)
+            canned.check_classes(store, query, bindings)
+            text = query.text
+        asyncio.run(_run_query(store, Job(text, formats, substitutions=bindings), format, limit))
+
+
+async def _run_query(store: Dataset, job: Job, format: str, limit: float) -> None:
+    out = sys.stdout.buffer
+    async with executor_for(store) as executor:
+        try:
+            stream = await executor.run(job, limit)
+        except QueryFailed as exc:
+            raise StoreError(exc.message) from None
+        if stream.media_type is None:
+            await stream.aclose()
+            what = "SELECT" if stream.kind == "solutions" else "graph"
+            raise LoadError(f"unknown format {format!r} for {what} results")
+        body = bytearray(stream.head)
+        if format == "table" and stream.kind == "solutions":
+            async for chunk in stream.rest():
+                body += chunk
+            _print_solutions(ox.parse_query_results(bytes(body), format=ox.QueryResultsFormat.JSON))
+        elif stream.kind == "boolean":
+            async for chunk in stream.rest():
+                body += chunk
+            console.print("true" if json.loads(body)["boolean"] else "false")
         else:
-            result = store.query(text)
-        out = sys.stdout.buffer
-        if isinstance(result, ox.QueryBoolean):
-            console.print("true" if bool(result) else "false")
-        elif isinstance(result, ox.QuerySolutions):
-            if format == "table":
-                _print_solutions(result)
-            elif format in _RESULT_FORMATS:
-                result.serialize(out, _RESULT_FORMATS[format])
-            else:
-                raise LoadError(f"unknown format {format!r} for SELECT results")
-        else:
-            graph_format = _GRAPH_FORMATS.get(format, ox.RdfFormat.TURTLE)
-            if format not in _GRAPH_FORMATS and format != "table":
-                raise LoadError(f"unknown format {format!r} for graph results")
-            ox.serialize(cast(Any, result), out, graph_format)
+            out.write(body)
+            async for chunk in stream.rest():
+                out.write(chunk)
         out.flush()
 
 
-def _print_solutions(solutions: ox.QuerySolutions) -> None:
+def _print_solutions(solutions: ox.QuerySolutions | ox.QueryBoolean) -> None:
+    if isinstance(solutions, ox.QueryBoolean):
+        console.print("true" if bool(solutions) else "false")
+        return
     names = [v.value for v in solutions.variables]
     table = _table(*names)
     count = 0
