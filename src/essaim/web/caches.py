@@ -13,6 +13,7 @@ True
 from __future__ import annotations
 
 import pickle
+import sys
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Generic, TypeVar
@@ -22,12 +23,16 @@ V = TypeVar("V")
 
 
 def size_of(value: object) -> int:
-    """Bytes a value holds: the length of bytes and text, else of its pickle."""
+    """Bytes a value holds: the length of bytes and text, else of its pickle (else of the
+    object itself, shallow, for what cannot be pickled)."""
     if isinstance(value, bytes | bytearray):
         return len(value)
     if isinstance(value, str):
         return len(value.encode())
-    return len(pickle.dumps(value, pickle.HIGHEST_PROTOCOL))
+    try:
+        return len(pickle.dumps(value, pickle.HIGHEST_PROTOCOL))
+    except (pickle.PicklingError, TypeError, AttributeError):
+        return sys.getsizeof(value)
 
 
 class BoundedCache(Generic[K, V]):

@@ -4,7 +4,6 @@ recommends). Both are built from the store's metadata graph and negotiated like 
 
 from __future__ import annotations
 
-import asyncio
 from typing import cast
 
 import pyoxigraph as ox
@@ -13,7 +12,7 @@ from starlette.responses import Response
 
 from essaim import __version__
 from essaim import namespaces as ns
-from essaim.metadata import read_records
+from essaim.profiles.overview import GraphTable, graph_table
 from essaim.web.node import Node, node_of
 from essaim.web.problems import Problem
 from essaim.web.protocols.formats import OFFERS, BadFormat, formats_for, offered, with_charset
@@ -42,11 +41,12 @@ def base_url(request: Request) -> str:
     return str(request.base_url).rstrip("/")
 
 
-def _graph_sizes(node: Node) -> dict[str, int]:
-    return dict(node.store.stats().triples_per_graph)
+async def _graph_table(node: Node) -> GraphTable:
+    """Graph sizes and records, gathered under the query time limit (a killable worker)."""
+    return await node.memo("graphs", lambda: node.call(graph_table))
 
 
-def _service(node: Node, base: str) -> list[ox.Triple]:
+def _service(node: Node, base: str, table: GraphTable) -> list[ox.Triple]:
     service = _n(f"{base}/sparql")
     dataset = ox.BlankNode("dataset")
     default = ox.BlankNode("default")
@@ -74,7 +74,7 @@ def _service(node: Node, base: str) -> list[ox.Triple]:
         ox.Triple(service, _n(SD + "resultFormat"), _n(FORMATS + f)) for f in _RESULT_FORMATS
     ]
     total = 0
-    for graph, size in sorted(_graph_sizes(node).items()):
+    for graph, size in sorted(table.sizes.items()):
         if not graph:
             continue
         total += size
@@ -91,11 +91,10 @@ def _service(node: Node, base: str) -> list[ox.Triple]:
     return triples
 
 
-def _void(node: Node, base: str) -> list[ox.Triple]:
+def _void(node: Node, base: str, table: GraphTable) -> list[ox.Triple]:
     kb = _n(f"{base}/.well-known/void#essaim")
     rdf_type = _n(ns.RDF + "type")
-    sizes = _graph_sizes(node)
-    records = read_records(node.store)
+    sizes, records = table.sizes, table.records
     distribution = _n(f"{base}/.well-known/void#sparql")
     triples = [
         ox.Triple(kb, rdf_type, _n(ns.VOID + "Dataset")),
@@ -159,7 +158,7 @@ def _send(request: Request, triples: list[ox.Triple]) -> Response:
 
 
 async def service_description(request: Request, node: Node) -> Response:
-    triples = await asyncio.to_thread(_service, node, base_url(request))
+    triples = _service(node, base_url(request), await _graph_table(node))
     return _send(request, triples)
 
 
@@ -172,5 +171,5 @@ async def service_description(request: Request, node: Node) -> Response:
 async def void_description(request: Request) -> Response:
     """The dataset described with VoID and DCAT: size, named graphs, sources, licences."""
     node = node_of(request)
-    triples = await asyncio.to_thread(_void, node, base_url(request))
+    triples = _void(node, base_url(request), await _graph_table(node))
     return _send(request, triples)
