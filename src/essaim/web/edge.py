@@ -1,6 +1,7 @@
 """The outer layer of the app, in plain ASGI (it runs on every request, so it stays cheap):
-CORS headers on every response (errors included), preflight answers, the request-body size
-limit (413) and a last guard that turns an unexpected error into a problem+json 500."""
+CORS headers and the security headers on every response (errors and static files included),
+preflight answers, the request-body size limit (413) and a last guard that turns an unexpected
+error into a problem+json 500."""
 
 from __future__ import annotations
 
@@ -17,6 +18,29 @@ log = logging.getLogger("essaim.web")
 _METHODS = b"GET, HEAD, POST, PUT, DELETE, OPTIONS"
 _HEADERS = b"Accept, Accept-Language, Authorization, Content-Type"
 _EXPOSE = b"Location, Content-Location, Content-Disposition"
+
+#: The Content-Security-Policy of every response: scripts, styles, images, fonts and fetches
+#: from this node only, no inline script (``javascript:`` links included), no plugins, no
+#: framing by other sites. A route that needs more for its own page sends its own header, which
+#: the edge keeps (the SPARQL editor: :data:`essaim.web.pages.editor.EDITOR_POLICY`).
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+#: Sent on every response unless the response already has the header.
+SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
+    (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"strict-origin-when-cross-origin"),
+    (b"x-frame-options", b"DENY"),
+)
+
+
+def with_security_headers(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """``headers`` and those of :data:`SECURITY_HEADERS` they lack."""
+    present = {name.lower() for name, _ in headers}
+    return [*headers, *(h for h in SECURITY_HEADERS if h[0] not in present)]
 
 
 class BodyTooLarge(Exception):
@@ -88,9 +112,8 @@ class Edge:
             nonlocal started
             if message["type"] == "http.response.start":
                 started = True
-                if cors:
-                    message = dict(message)
-                    message["headers"] = [*message.get("headers", []), *cors]
+                message = dict(message)
+                message["headers"] = with_security_headers([*message.get("headers", []), *cors])
             await send(message)
 
         try:
@@ -116,6 +139,7 @@ class Edge:
             headers += [*cors, (b"access-control-allow-methods", _METHODS),
                         (b"access-control-allow-headers", _HEADERS),
                         (b"access-control-max-age", b"600")]  # fmt: skip
+        headers = with_security_headers(headers)
         await send({"type": "http.response.start", "status": 204, "headers": headers})
         await send({"type": "http.response.body", "body": b""})
 
@@ -123,6 +147,6 @@ class Edge:
         self, send: Send, cors: list[tuple[bytes, bytes]], status: int, detail: str
     ) -> None:
         response: Any = problem_response(status, detail)
-        headers = [*response.raw_headers, *cors]
+        headers = with_security_headers([*response.raw_headers, *cors])
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": response.body})
