@@ -5,8 +5,11 @@ error into a problem+json 500."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import logging
-from collections.abc import Sequence
+import re
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -28,6 +31,26 @@ CONTENT_SECURITY_POLICY = (
     "font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
     "form-action 'self'; frame-ancestors 'none'"
 )
+_STYLE_ELEMENT = re.compile(rb"<style[^>]*>(.*?)</style>", re.S | re.I)
+
+
+def with_styles(hashes: Iterable[str]) -> str:
+    """:data:`CONTENT_SECURITY_POLICY` that also allows the ``<style>`` elements of these
+    hashes (``'sha256-…'``) — for a page that needs them, on that page only."""
+    allowed = " ".join(dict.fromkeys(hashes))
+    if not allowed:
+        return CONTENT_SECURITY_POLICY
+    return CONTENT_SECURITY_POLICY.replace("style-src 'self'", f"style-src 'self' {allowed}")
+
+
+def style_hashes(html: bytes) -> list[str]:
+    """The CSP hashes of a page's ``<style>`` elements (a generated page: pyLODE's)."""
+    return [
+        "'sha256-" + base64.b64encode(hashlib.sha256(body).digest()).decode() + "'"
+        for body in _STYLE_ELEMENT.findall(html)
+    ]
+
+
 #: Sent on every response unless the response already has the header.
 SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
     (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),

@@ -15,7 +15,7 @@ from starlette.responses import Response
 from essaim.canned import CannedQuery, in_language
 from essaim.namespaces import PREFIXES
 from essaim.web.access import reader
-from essaim.web.edge import CONTENT_SECURITY_POLICY
+from essaim.web.edge import with_styles
 from essaim.web.node import node_of
 from essaim.web.pages.bundles import YASGUI
 from essaim.web.pages.i18n import language_of
@@ -31,9 +31,7 @@ router = APIRouter(include_in_schema=False)
 #: only; everything else stays as strict as on every page (no inline script, no eval). A new
 #: YASGUI version may change it: the browser test reports any CSP violation on the editor.
 YASGUI_STYLE = "'sha256-zCK2EVMoPc04mRF/g5CotUvxbJPWS+8V0b+s9ptqQIk='"
-EDITOR_POLICY = CONTENT_SECURITY_POLICY.replace(
-    "style-src 'self'", f"style-src 'self' {YASGUI_STYLE}"
-)
+EDITOR_POLICY = with_styles([YASGUI_STYLE])
 
 
 def yasgui_folder() -> Path | None:
