@@ -6,6 +6,9 @@ STAMP  := $(VENV)/.installed
 # The SPARQL editor's YASGUI bundle, from the npm registry, into the git-ignored .yasgui/
 YASGUI_VERSION := 4.6.2
 YASGUI := .yasgui/node_modules/@zazuko/yasgui/build/yasgui.min.js
+# The API documentation's Swagger UI, from the npm registry, into the git-ignored .swagger-ui/
+SWAGGER_UI_VERSION := 5.35.0
+SWAGGER_UI := .swagger-ui/node_modules/swagger-ui-dist/swagger-ui-bundle.js
 
 .DEFAULT_GOAL := help
 .PHONY: help setup run test lint typecheck pytest docs bench clean
@@ -25,12 +28,18 @@ $(YASGUI):
 	  || echo "YASGUI was not installed: the SPARQL editor falls back to a plain form"; \
 	else echo "npm not found: the SPARQL editor falls back to a plain form (install Node.js for YASGUI)"; fi
 
-setup: $(STAMP) $(YASGUI) ## Create .venv with essaim and its pinned dependencies (and YASGUI with npm)
+$(SWAGGER_UI):
+	@if command -v npm >/dev/null 2>&1; then \
+	  npm install --silent --no-save --no-audit --no-fund --prefix .swagger-ui swagger-ui-dist@$(SWAGGER_UI_VERSION) \
+	  || echo "Swagger UI was not installed: /docs links to the OpenAPI document only"; \
+	else echo "npm not found: /docs links to the OpenAPI document only (install Node.js for Swagger UI)"; fi
 
-run: $(STAMP) $(YASGUI) ## Load the bundled knowledge base into .essaim/ (what changed) and serve it on :8000
+setup: $(STAMP) $(YASGUI) $(SWAGGER_UI) ## Create .venv with essaim and its pinned dependencies (and YASGUI and Swagger UI with npm)
+
+run: $(STAMP) $(YASGUI) $(SWAGGER_UI) ## Load the bundled knowledge base into .essaim/ (what changed) and serve it on :8000
 	$(BIN)/essaim serve
 
-test: $(YASGUI) lint typecheck pytest ## Lint, type-check and run the whole test suite
+test: $(YASGUI) $(SWAGGER_UI) lint typecheck pytest ## Lint, type-check and run the whole test suite
 
 lint: $(STAMP) ## ruff: lint and formatting
 	$(BIN)/ruff check src tests benchmarks
@@ -51,4 +60,4 @@ bench: $(STAMP) ## Benchmark loading, the query mix (100k, 1M, 5M), the endpoint
 	$(BIN)/python benchmarks/web.py $(BENCH_WEB_ARGS)
 
 clean: ## Remove the virtual environment and build outputs
-	rm -rf $(VENV) build .yasgui .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) build .yasgui .swagger-ui .pytest_cache .mypy_cache .ruff_cache

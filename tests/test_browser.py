@@ -60,6 +60,8 @@ class Tab:
         self.context = context
         self.page = context.new_page()
         self.errors: list[str] = []
+        self.console: list[str] = []
+        self.page.on("console", lambda message: self.console.append(message.text))
         self.page.on("pageerror", lambda error: self.errors.append(f"script error: {error}"))
         self.page.on(
             "response",
@@ -69,6 +71,11 @@ class Tab:
                 else None
             ),
         )
+
+    @property
+    def csp_violations(self) -> list[str]:
+        """What the browser refused under the Content-Security-Policy, as it says in the console."""
+        return [text for text in self.console if "Content Security Policy" in text]
 
 
 @pytest.fixture
@@ -349,3 +356,63 @@ def test_markup_in_query_parameters_stays_text(
     page.goto(f"{kb_server.url}/queries/barriers-by-territory?run=1&territory={quote(territory)}")
     expect(page.locator("#p-territory")).to_have_value(territory)
     untouched(page)
+
+
+# -- under the Content-Security-Policy ------------------------------------------------------------
+
+
+def test_the_editor_works_under_the_csp(
+    kb_server: EssaimServer, open_tab: Callable[..., Tab]
+) -> None:
+    """YASGUI runs a query and shows its results with no CSP violation; a ``javascript:`` IRI
+    in its results table does not run when clicked (YASR gives it no href; the policy would
+    refuse it anyway)."""
+    tab = open_tab()
+    page = tab.page
+    response = page.goto(kb_server.url + "/editor")
+    assert response is not None
+    assert "script-src 'self';" in response.headers["content-security-policy"]
+    with page.expect_response(lambda r: r.url.endswith("/sparql")) as answer:
+        page.locator(".tabPanel.active .yasqe_queryButton").click()
+    assert answer.value.status == 200
+    table = page.locator(".tabPanel.active .yasr table.dataTable")
+    expect(table).to_contain_text("Networking social and solidarity")
+
+    code = page.locator(".tabPanel.active .CodeMirror")
+    code.click()
+    page.keyboard.press("ControlOrMeta+a")
+    page.keyboard.insert_text("SELECT ?x { BIND(<javascript:window.__pwned=5> AS ?x) }")
+    with page.expect_response(lambda r: r.url.endswith("/sparql")):
+        page.locator(".tabPanel.active .yasqe_queryButton").click()
+    link = table.locator("a", has_text="javascript:")
+    expect(link).to_be_visible()
+    assert not (link.get_attribute("href") or "").lower().startswith("javascript:")
+    link.click()
+    untouched(page)
+    assert tab.errors == []
+    assert tab.csp_violations == []
+
+
+def test_pages_and_the_docs_have_no_csp_violation(
+    kb_server: EssaimServer, open_tab: Callable[..., Tab]
+) -> None:
+    """/docs renders Swagger UI from this node (no request leaves it), and the pages, the
+    endpoint's page for browsers included, load under the policy without a violation."""
+    tab = open_tab()
+    page = tab.page
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    page.goto(kb_server.url + "/docs")
+    expect(page.locator(".swagger-ui .info .title")).to_contain_text("essaim")
+    expect(page.locator(".swagger-ui .opblock-tag-section").first).to_be_visible()
+    expect(page.locator(".swagger-ui .opblock-summary-path").first).to_contain_text("/sparql")
+    for path in ("/", FOUNDING_PATH, "/queries", "/ontology", "/kb/no/such/page"):
+        page.goto(kb_server.url + path)
+    page.goto(kb_server.url + "/sparql")
+    expect(page.get_by_role("heading", level=1)).to_have_text("SPARQL endpoint")
+    page.get_by_role("link", name="Write and run a query in the SPARQL editor").click()
+    expect(page).to_have_url(re.compile(r"/editor$"))
+    assert [url for url in requested if not url.startswith(kb_server.url)] == []
+    assert any(url.endswith("/swagger-ui/swagger-ui-bundle.js") for url in requested)
+    assert tab.csp_violations == []
+    assert [e for e in tab.errors if "/kb/no/such/page" not in e] == []

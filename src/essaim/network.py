@@ -32,13 +32,13 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from itertools import combinations
 from typing import Literal, cast
-from urllib.parse import urlsplit
 
 import networkx as nx
 import pyoxigraph as ox
 
 from essaim.namespaces import CODEBOOK, sparql_prefixes
 from essaim.store.base import Dataset, Term
+from essaim.urls import safe_href
 
 ACTOR_TYPE = CODEBOOK + "actor-type/"
 ESS_FAMILY = ACTOR_TYPE + "ess-family"
@@ -424,13 +424,14 @@ def render_svg(
     title: str | None = None,
     width: int = 720,
     height: int = 480,
-    href: Callable[[str], str] | None = None,
+    href: Callable[[str], str | None] | None = None,
 ) -> str:
     """The network as a standalone, accessible SVG document (``role="img"`` with a title and a
     description listing the actors), deterministic for a given graph.
 
     ``href`` maps an actor IRI to the URL of its page (by default the IRI itself); a URL that is
-    neither http(s) nor relative is not linked. Every text is escaped by the XML serialiser.
+    neither http(s) nor a path on this node (:func:`essaim.urls.safe_href`) is not linked.
+    Every text is escaped by the XML serialiser.
     """
     text = _TEXT["en" if lang.lower().startswith("en") else "fr"]
     link = href or (lambda iri: iri)
@@ -964,7 +965,7 @@ def _draw_nodes(
     labels: Mapping[str, _Label],
     graph: nx.Graph[str],
     text: Mapping[str, str],
-    link: Callable[[str], str],
+    link: Callable[[str], str | None],
 ) -> None:
     group = ET.SubElement(root, "g", {"class": "nodes"})
     # carriers last so that their ring is on top
@@ -1149,14 +1150,10 @@ def _text_width(text: str, size: float, *, bold: bool = False) -> float:
     return units * size * (1.12 if bold else 1.0)
 
 
-def _safe_url(url: str) -> str | None:
-    """``url`` if it is http(s) or relative; None for ``javascript:`` and other schemes."""
-    url = _clean(url)
-    try:
-        scheme = urlsplit(url).scheme.lower()
-    except ValueError:
-        return None
-    return url if scheme in ("", "http", "https") else None
+def _safe_url(url: str | None) -> str | None:
+    """``url`` if a page may link to it (:func:`essaim.urls.safe_href`) and XML can hold it."""
+    url = safe_href(url) if url else None
+    return url if url is not None and _clean(url) == url else None
 
 
 def _f(value: float, digits: int = 1) -> str:

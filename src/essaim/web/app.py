@@ -21,7 +21,8 @@ from essaim.config import Settings
 from essaim.store import Dataset
 from essaim.web.edge import Edge
 from essaim.web.node import Node, node_of
-from essaim.web.pages import canned_api, editor, pictures, routes, search_pages
+from essaim.web.pages import canned_api, docs, editor, pictures, routes, search_pages
+from essaim.web.pages.bundles import SWAGGER_UI
 from essaim.web.pages.canned_api import add_query_routes
 from essaim.web.problems import (
     Problem,
@@ -62,6 +63,8 @@ def create_app(settings: Settings, store: Dataset | None = None) -> FastAPI:
             "`application/problem+json`."
         ),
         lifespan=lifespan,
+        docs_url=None,  # essaim.web.pages.docs: Swagger UI from this node, not from a CDN
+        redoc_url=None,
     )
     app.add_exception_handler(Problem, on_problem)
     app.add_exception_handler(StarletteHTTPException, on_http_exception)
@@ -75,6 +78,7 @@ def create_app(settings: Settings, store: Dataset | None = None) -> FastAPI:
     app.include_router(editor.router)
     app.include_router(pictures.router)
     app.include_router(search_pages.router)
+    app.include_router(docs.router)
     queries = bundled_queries()  # a malformed header stops the start here, naming file and line
     app.state.queries = queries
     add_query_routes(app, queries)
@@ -82,6 +86,9 @@ def create_app(settings: Settings, store: Dataset | None = None) -> FastAPI:
     app.state.yasgui = editor.yasgui_folder()
     if app.state.yasgui is not None:
         app.mount("/yasgui", StaticFiles(directory=app.state.yasgui), name="yasgui")
+    app.state.swagger_ui = SWAGGER_UI.find()
+    if app.state.swagger_ui is not None:
+        app.mount("/swagger-ui", StaticFiles(directory=app.state.swagger_ui), name="swagger-ui")
 
     @app.get("/healthz", tags=["Operations"])
     async def healthz(request: Request) -> Response:

@@ -6,8 +6,6 @@ result."""
 
 from __future__ import annotations
 
-import contextlib
-import os
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -16,9 +14,10 @@ from starlette.responses import Response
 
 from essaim.canned import CannedQuery, in_language
 from essaim.namespaces import PREFIXES
-from essaim.resources import bundled_data
 from essaim.web.access import reader
+from essaim.web.edge import with_styles
 from essaim.web.node import node_of
+from essaim.web.pages.bundles import YASGUI
 from essaim.web.pages.i18n import language_of
 from essaim.web.pages.tables import table
 from essaim.web.pages.templating import json_ld, render
@@ -27,19 +26,17 @@ from essaim.web.protocols.results import time_limit
 
 router = APIRouter(include_in_schema=False)
 
-BUNDLE = Path("node_modules/@zazuko/yasgui/build")
+#: The one inline style YASGUI 4.6.2 needs: the ``<style>`` element its results table's column
+#: resizer adds (``.grip-resizable{table-layout:fixed;}…``), allowed by its hash on this page
+#: only; everything else stays as strict as on every page (no inline script, no eval). A new
+#: YASGUI version may change it: the browser test reports any CSP violation on the editor.
+YASGUI_STYLE = "'sha256-zCK2EVMoPc04mRF/g5CotUvxbJPWS+8V0b+s9ptqQIk='"
+EDITOR_POLICY = with_styles([YASGUI_STYLE])
 
 
 def yasgui_folder() -> Path | None:
     """Where the YASGUI bundle is: ``ESSAIM_YASGUI_DIR``, else ``.yasgui/`` of the checkout."""
-    configured = os.environ.get("ESSAIM_YASGUI_DIR")
-    candidates = [Path(configured)] if configured else []
-    with contextlib.suppress(RuntimeError):
-        candidates.append(bundled_data().root / ".yasgui" / BUNDLE)
-    for folder in candidates:
-        if (folder / "yasgui.min.js").is_file() and (folder / "yasgui.min.css").is_file():
-            return folder
-    return None
+    return YASGUI.find()
 
 
 def prefixes_text() -> str:
@@ -69,8 +66,10 @@ async def editor(request: Request) -> Response:
     tabs = [{"name": in_language(q.title, lang), "query": q.text} for q in queries.values()]
     config = {"endpoint": "/sparql", "query": text, "tabs": tabs}
     download = "/sparql?" + urlencode({"query": text, "format": "csv"})
-    return render(
+    response = render(
         request, "editor.html", lang=lang, text=text, results=results, error=error,
         yasgui=request.app.state.yasgui is not None, config=json_ld(config),
         download=download, limit=node.settings.server.html_rows,
     )  # fmt: skip
+    response.headers["Content-Security-Policy"] = EDITOR_POLICY
+    return response

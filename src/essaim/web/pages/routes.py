@@ -5,6 +5,7 @@ for machines), the graphs, and the ontology's documentation."""
 from __future__ import annotations
 
 import asyncio
+import functools
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from essaim.profiles.overview import Overview, graph_table, overview
 from essaim.profiles.page import ResourcePage, resource_page
 from essaim.profiles.territory import TerritoryProfile
 from essaim.web.access import reader
+from essaim.web.edge import style_hashes, with_styles
 from essaim.web.node import node_of
 from essaim.web.pages import schema_org
 from essaim.web.pages.templating import render
@@ -178,7 +180,15 @@ async def ontology(request: Request) -> Response:
     node = node_of(request)
     target = node.data_dir / "ontology.html"
     await asyncio.to_thread(_build_docs, source.parent, target)
-    return FileResponse(target, media_type="text/html; charset=utf-8")
+    policy = await asyncio.to_thread(_policy_of, target, target.stat().st_mtime_ns)
+    return FileResponse(target, media_type="text/html; charset=utf-8",
+                        headers={"Content-Security-Policy": policy})  # fmt: skip
+
+
+@functools.lru_cache(maxsize=4)
+def _policy_of(page: Path, mtime_ns: int) -> str:
+    """The page's policy: pyLODE writes its styles in a ``<style>`` element, allowed by hash."""
+    return with_styles(style_hashes(page.read_bytes()))
 
 
 def _build_docs(folder: Path, target: Path) -> None:

@@ -1,11 +1,12 @@
-"""Jinja2 for the pages: autoescaped templates, and the mapping from IRIs to this node's pages."""
+"""Jinja2 for the pages: autoescaped templates, and the mapping from IRIs to this node's pages
+(only safe ones become links: :func:`essaim.urls.safe_href`)."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
@@ -14,14 +15,20 @@ from starlette.responses import HTMLResponse
 
 from essaim import __version__
 from essaim import namespaces as ns
+from essaim.urls import safe_href
 from essaim.web.pages.i18n import LANGUAGES, language_of, words
 
 TEMPLATES = Path(__file__).with_name("templates")
 
 
-def page_url(iri: str) -> str:
-    """Where this node shows a resource: its own page for the knowledge base, the codebook,
-    the ontology and the graphs; the IRI itself for anything else."""
+def page_url(iri: str) -> str | None:
+    """Where a link to a resource goes: this node's own page for the knowledge base, the
+    codebook, the ontology and the graphs; the IRI itself for other ``http(s)`` IRIs; None (no
+    link: the page shows the IRI as text) for ``javascript:``, ``data:`` and every other one."""
+    return safe_href(_mapped(iri))
+
+
+def _mapped(iri: str) -> str:
     if iri.startswith(ns.KB):
         return "/kb/" + quote(iri[len(ns.KB) :], safe="/")
     if iri.startswith(ns.CODEBOOK):
@@ -31,6 +38,13 @@ def page_url(iri: str) -> str:
     if iri.startswith(ns.GRAPH):
         return "/graph?iri=" + quote(iri, safe="")
     return iri
+
+
+def rdf_url(iri: str, fmt: str) -> str:
+    """This node's URL for a resource's description in an RDF format (``format=``)."""
+    if iri.startswith((ns.KB, ns.CODEBOOK)):
+        return f"{_mapped(iri)}?format={fmt}"
+    return "/resource?" + urlencode({"iri": iri, "format": fmt})
 
 
 def json_ld(data: Any) -> Markup:
@@ -47,7 +61,10 @@ environment = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
-environment.globals.update(page_url=page_url, version=__version__, languages=LANGUAGES)
+environment.globals.update(
+    page_url=page_url, rdf_url=rdf_url, version=__version__, languages=LANGUAGES
+)
+environment.filters["href"] = safe_href
 environment.filters["json_ld"] = json_ld
 
 

@@ -227,3 +227,29 @@ def with_charset(media_type: str) -> str:
     if media_type.startswith("text/") or media_type in (JSON, NTRIPLES, NQUADS, TRIG, JSONLD):
         return f"{media_type}; charset=utf-8"
     return media_type
+
+
+_HTML = ("text/html", "application/xhtml+xml")
+
+
+def prefers_html(accept: str | None, format_param: str | None) -> bool:
+    """Whether a request for a description asks for a page rather than RDF: ``format=html``, or
+    an Accept that names HTML itself (not through ``*/*``) at least as high as any RDF type, as
+    browsers do.
+
+    >>> prefers_html("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", None)
+    True
+    >>> [prefers_html(a, None) for a in (None, "*/*", "text/turtle", "application/rdf+xml",
+    ...                                  "text/html;q=0.5, text/turtle")]
+    [False, False, False, False, False]
+    >>> prefers_html("text/turtle", "html"), prefers_html("text/html", "turtle")
+    (True, False)
+    """
+    if format_param:
+        return format_param.strip().lower() in ("html", *_HTML)
+    ranges = parse_accept(accept)
+    named = [r for r in ranges if f"{r.type}/{r.subtype}" in _HTML and r.q > 0]
+    if not named:
+        return False
+    html = max(quality(ranges, media) for media in _HTML)
+    return html >= max(quality(ranges, asked) for asked, _ in OFFERS["graph"])

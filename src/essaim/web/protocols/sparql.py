@@ -32,8 +32,10 @@ from essaim.users import Role
 from essaim.web.access import reader, writer
 from essaim.web.edge import BodyTooLarge
 from essaim.web.node import Node, node_of
+from essaim.web.pages.service_page import service_page
 from essaim.web.problems import Problem
 from essaim.web.protocols.description import service_description
+from essaim.web.protocols.formats import prefers_html
 from essaim.web.protocols.results import run_query
 
 router = APIRouter()
@@ -155,7 +157,8 @@ async def sparql_get(
     ] = None,
     version: Annotated[str | None, Query(description="SPARQL version: 1.1 or 1.2")] = None,
 ) -> Response:
-    """Run a query (SPARQL 1.1 Protocol, query via GET), or describe the service."""
+    """Run a query (SPARQL 1.1 Protocol, query via GET), or describe the service (in RDF; a
+    page for browsers: ``Accept: text/html`` or ``format=html``)."""
     return await answer_get(request)
 
 
@@ -169,6 +172,8 @@ async def answer_get(request: Request) -> Response:
     text = _one(params, "query")
     if text is None:
         await reader(request, node)
+        if prefers_html(request.headers.get("accept"), _one(params, "format")):
+            return service_page(request)  # a browser: a page, with a link to the editor
         return await service_description(request, node)
     return await _query(request, node, params, text)
 
