@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib.util
 import sys
-import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from types import ModuleType
@@ -353,10 +352,8 @@ def test_territory_network_on_synthetic_data(tmp_path: Path, data: BundledData) 
         assert d["weight"] == len(d["initiatives"]) == len(set(d["initiatives"]))
     cap = min(30, whole.number_of_nodes() - 5)
 
-    started = time.perf_counter()
     graph = partnership_network(synthetic, territory=territory, max_nodes=cap)
     svg = render_svg(graph, title="Synthetic territory")
-    elapsed = time.perf_counter() - started
     assert graph.number_of_nodes() == cap
     assert graph.graph["truncated"] is True
     assert graph.graph["total_actors"] == whole.number_of_nodes()
@@ -369,7 +366,10 @@ def test_territory_network_on_synthetic_data(tmp_path: Path, data: BundledData) 
     for circle in _node_circles(root):
         assert 0 <= float(circle.get("cx", "-1")) <= 720
         assert 0 <= float(circle.get("cy", "-1")) <= 480
-    assert elapsed < 10
+    # the cut comes before the drawing (what keeps a big territory's picture cheap): only the
+    # ties among the kept actors are drawn
+    lines = root.findall(f".//{SVG}g[@class='edges']/{SVG}line")
+    assert len(lines) == graph.number_of_edges() < whole.number_of_edges()
     assert render_svg(graph, title="Synthetic territory") == svg
 
     # the default cap on a bigger picture of the same territory
