@@ -8,6 +8,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from types import ModuleType
 
+import networkx as nx
 import pyoxigraph as ox
 import pytest
 import rdflib
@@ -376,3 +377,21 @@ def test_territory_network_on_synthetic_data(tmp_path: Path, data: BundledData) 
     default = partnership_network(synthetic, territory=territory)
     assert default.number_of_nodes() <= 80
     assert len(_node_circles(_parse(render_svg(default)))) == default.number_of_nodes()
+
+    # a sparser network is drawn by the force layout (labels beside their node, not on a
+    # circle): deterministic too, and separate components stay inside the picture
+    n = whole.number_of_nodes()
+    sparse = whole.copy()
+    sparse.remove_edges_from([(u, v) for u, v, d in whole.edges(data=True) if d["weight"] < 2])
+    assert 0 < sparse.number_of_edges() < 0.5 * n * (n - 1) / 2
+    assert nx.number_connected_components(sparse) > 1
+    svg = render_svg(sparse)
+    assert svg == render_svg(sparse)
+    root = _parse(svg)
+    assert not [t for t in root.iter(f"{SVG}text") if t.get("transform")]
+    assert len(_node_circles(root)) == n
+    for circle in _node_circles(root):
+        assert 0 <= float(circle.get("cx", "-1")) <= 720
+        assert 0 <= float(circle.get("cy", "-1")) <= 480
+    positions = {(c.get("cx"), c.get("cy")) for c in _node_circles(root)}
+    assert len(positions) > 0.9 * n  # spread out, not piled up

@@ -11,7 +11,7 @@ by number of partners, edge width by shared initiatives, carriers circled, each 
 the actor's page.
 
 The parts: :mod:`~essaim.network.reading` (the store to a graph),
-:mod:`~essaim.network.layout` (deterministic and pure Python: a circle for dense networks, a
+:mod:`~essaim.network.layout` (deterministic: a circle for dense networks, networkx's
 force-directed layout from a fixed start otherwise, labels placed only where they do not
 collide), :mod:`~essaim.network.svg` (the picture and its legend), with the words in
 :mod:`~essaim.network.messages`, text metrics in :mod:`~essaim.network.text` and the actor

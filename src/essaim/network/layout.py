@@ -1,20 +1,21 @@
 """Where the actors go: sizes, positions and labels, inside the plot area of the picture.
 
-Deterministic and pure Python: a circle for dense networks (the actors of a single initiative
-are all partners of one another), a force-directed layout from a fixed start otherwise, with
-labels placed only where they do not collide.
+Deterministic: a circle for dense networks (the actors of a single initiative are all partners
+of one another), networkx's force-directed layout from a fixed start otherwise, with labels
+placed only where they do not collide.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
+import networkx as nx
+
 from essaim.network.text import LABEL_CHARS, fit, text_width, truncate
 
-_GRAVITY = 0.6
+_GRAVITY = 0.1
 
 
 @dataclass
@@ -68,12 +69,11 @@ class Label:
 def place(nodes: list[Node], edges: list[tuple[str, str, int]], plot: Box) -> dict[str, Label]:
     """Size and place ``nodes`` (edges are ``(u, v, weight)``) inside ``plot``; the labels that
     fit, by actor IRI."""
-    index = {node.iri: node for node in nodes}
     _size_nodes(nodes, plot)
     centre = _centre_node(nodes)
     if _is_dense(len(nodes), len(edges)):
         return _circle_layout(nodes, centre, plot)
-    _force_layout(nodes, edges, index, centre, plot)
+    _force_layout(nodes, edges, centre, plot)
     return _place_labels(nodes, plot)
 
 
@@ -173,64 +173,39 @@ def _ray_room(x: float, y: float, cos: float, sin: float, box: Box) -> float:
 
 
 def _force_layout(
-    nodes: list[Node],
-    edges: list[tuple[str, str, int]],
-    index: Mapping[str, Node],
-    centre: Node | None,
-    plot: Box,
-    iterations: int = 220,
+    nodes: list[Node], edges: list[tuple[str, str, int]], centre: Node | None, plot: Box
 ) -> None:
-    """Fruchterman-Reingold from a deterministic start (a golden-angle spiral in legend order),
-    with a little gravity so that separate components stay in view; then fitted to ``plot``."""
+    """networkx's Fruchterman-Reingold (``spring_layout``) from a deterministic start (a
+    golden-angle spiral in legend order, stretched to the plot's shape; the centre node pinned
+    in the middle), heavier ties pulling harder; then fitted to ``plot``."""
     n = len(nodes)
-    position = {node.iri: i for i, node in enumerate(nodes)}
     golden = math.pi * (3 - math.sqrt(5))
-    xs = [math.sqrt((i + 0.5) / n) * math.cos(i * golden) for i in range(n)]
-    ys = [math.sqrt((i + 0.5) / n) * math.sin(i * golden) for i in range(n)]
-    pinned = position[centre.iri] if centre is not None else -1
-    if pinned >= 0:
-        xs[pinned], ys[pinned] = 0.0, 0.0
     stretch = math.sqrt((plot.x1 - plot.x0) / max(plot.y1 - plot.y0, 1.0))
-    xs = [x * stretch for x in xs]
-    ys = [y / stretch for y in ys]
-    k = math.sqrt(4.0 / n)
-    pairs = [(position[u], position[v], 1.0 + math.log(w)) for u, v, w in edges]
-    temperature = 0.25
-    cooling = temperature / (iterations + 1)
-    for _ in range(iterations):
-        dx = [0.0] * n
-        dy = [0.0] * n
-        for i in range(n):
-            xi, yi = xs[i], ys[i]
-            for j in range(i + 1, n):
-                ddx = xi - xs[j]
-                ddy = yi - ys[j]
-                d2 = ddx * ddx + ddy * ddy
-                if d2 < 1e-9:
-                    ddx, ddy, d2 = 1e-3 * (1 + i % 3), 1e-3 * (1 + j % 5), 1e-5
-                force = k * k / d2
-                dx[i] += ddx * force
-                dy[i] += ddy * force
-                dx[j] -= ddx * force
-                dy[j] -= ddy * force
-        for i, j, weight in pairs:
-            ddx = xs[i] - xs[j]
-            ddy = ys[i] - ys[j]
-            d = math.sqrt(ddx * ddx + ddy * ddy) or 1e-6
-            force = d * weight / k
-            dx[i] -= ddx * force
-            dy[i] -= ddy * force
-            dx[j] += ddx * force
-            dy[j] += ddy * force
-        for i in range(n):
-            dx[i] -= xs[i] * k * _GRAVITY
-            dy[i] -= ys[i] * k * _GRAVITY
-            length = math.sqrt(dx[i] * dx[i] + dy[i] * dy[i])
-            if length > 0 and i != pinned:
-                step = min(length, temperature) / length
-                xs[i] += dx[i] * step
-                ys[i] += dy[i] * step
-        temperature -= cooling
+    start = {
+        node.iri: (
+            math.sqrt((i + 0.5) / n) * math.cos(i * golden) * stretch,
+            math.sqrt((i + 0.5) / n) * math.sin(i * golden) / stretch,
+        )
+        for i, node in enumerate(nodes)
+    }
+    # gravity: a weak tie of every actor to a pinned anchor in the middle (the centre node, or a
+    # point left out of the picture) keeps separate components in view
+    anchor = centre.iri if centre is not None else ""
+    start[anchor] = (0.0, 0.0)
+    graph: nx.Graph[str] = nx.Graph()
+    graph.add_nodes_from(start)
+    graph.add_weighted_edges_from((n.iri, anchor, _GRAVITY) for n in nodes if n.iri != anchor)
+    graph.add_weighted_edges_from((u, v, 1.0 + math.log(w)) for u, v, w in edges)
+    positions = nx.spring_layout(
+        graph,
+        pos=start,
+        fixed=[anchor],
+        iterations=200,
+        seed=0,
+        method="force",
+    )
+    xs = [float(positions[node.iri][0]) for node in nodes]
+    ys = [float(positions[node.iri][1]) for node in nodes]
     _fit_to(nodes, xs, ys, plot)
 
 
