@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 
 from essaim import namespaces as ns
-from essaim import search as search_module
 from essaim.loading import load, unload
 from essaim.resources import BundledData
 from essaim.search import Hit, SearchIndex, build_match, fold
+from essaim.search import reader as search_reader
 from essaim.sources import graph_iri
 from essaim.store import EmbeddedStore
 from essaim.store.remote import RemoteStore
@@ -544,7 +544,7 @@ def test_a_very_common_word_is_ranked_without_bm25(
     index: SearchIndex, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ranked = index.search("Sarthe", limit=100)
-    monkeypatch.setattr(search_module, "_RANK_ROWS", 5)  # "Sarthe" is now very common
+    monkeypatch.setattr(search_reader, "_RANK_ROWS", 5)  # "Sarthe" is now very common
     cheap = index.search("Sarthe", limit=100)
     assert cheap.total == ranked.total and {h.iri for h in cheap.hits} == {
         h.iri for h in ranked.hits

@@ -25,10 +25,12 @@ from essaim.validation import (
     ValidationReport,
     ValidationResult,
     Validator,
+    compiler,
     default_validator,
     validate,
     validator_for,
 )
+from essaim.validation.components import COMPONENTS
 from essaim.validation.paths import path_text, path_triples
 from essaim.validation.report import RESULT_KEYS
 from essaim.validation.shapes import SH as SHAPES_SH
@@ -437,6 +439,14 @@ PREFIXES = """
 @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
 @prefix ex: <https://example.org/> .
 """
+
+
+def test_every_accepted_parameter_has_its_constraint_component() -> None:
+    """The compiler's table of constraint components and the vocabulary it accepts agree: a
+    parameter accepted without a component would be ignored without a word."""
+    secondary = {"flags", "qualifiedMinCount", "qualifiedMaxCount", "qualifiedValueShapesDisjoint"}
+    accepted = {*compiler._NODE_OR_PROPERTY, *compiler._PROPERTY_ONLY} - secondary
+    assert set(COMPONENTS) == accepted - {"sparql"}  # sh:sparql keeps its own query
 
 
 @pytest.mark.parametrize(

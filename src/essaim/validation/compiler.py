@@ -14,6 +14,10 @@ at the start of its WHERE clause in place of SHACL's pre-binding of ``$this``; S
 restrictions on such queries (no VALUES, MINUS, SERVICE or sub-query) make the two equivalent,
 and the compiler refuses queries that break them.
 
+Each core constraint component is one function of :mod:`essaim.validation.components`, looked
+up by its parameter; what they give, violation patterns, is in
+:mod:`essaim.validation.patterns`.
+
 What it compiles — everything else raises :class:`UnsupportedShapeFeature` when the shapes are
 compiled, never a silent skip:
 
@@ -59,9 +63,11 @@ from essaim.namespaces import RDF as RDF_NS
 from essaim.namespaces import RDFS as RDFS_NS
 from essaim.namespaces import SH as SH_NS
 from essaim.namespaces import XSD as XSD_NS
+from essaim.validation.components import COMPONENTS
 from essaim.validation.datatypes import CAST_CHECKED, INTEGER_RANGES, LEXICAL_FORMS
 from essaim.validation.errors import ShapesError, UnsupportedShapeFeature
 from essaim.validation.paths import path_text, sparql_path
+from essaim.validation.patterns import RDF_TYPE, SUBCLASS_OF, Aggregate, Site, Violation
 from essaim.validation.shapes import RDF, SH, ShapesGraph
 from essaim.validation.sparql_text import (
     replace_variable,
@@ -71,8 +77,6 @@ from essaim.validation.sparql_text import (
 )
 from essaim.validation.terms import Term
 
-_RDF_TYPE = f"<{RDF_NS}type>"
-_SUBCLASS = f"<{RDFS_NS}subClassOf>"
 _XSD_INTEGER = f"<{XSD_NS}integer>"
 FOCUS_GRAPH = "<urn:essaim:validation:focus-graph>"  # replaced by the focus graph's IRI
 FOCUS_NODES = "<urn:essaim:validation:focus-nodes>"  # replaced by the focus nodes
@@ -147,15 +151,6 @@ _KNOWN_TYPES = {
 }
 _SEVERITIES = {SH_NS + name: name for name in ("Violation", "Warning", "Info")}
 
-_NODE_KINDS = {
-    "IRI": "isIRI({v})",
-    "BlankNode": "isBlank({v})",
-    "Literal": "isLiteral({v})",
-    "BlankNodeOrIRI": "!isLiteral({v})",
-    "BlankNodeOrLiteral": "!isIRI({v})",
-    "IRIOrLiteral": "!isBlank({v})",
-}
-
 
 @dataclass(frozen=True)
 class Check:
@@ -195,47 +190,8 @@ class _Focus:
         return f"SELECT DISTINCT ?this WHERE {{ {self.in_graph} }}"
 
 
-@dataclass(frozen=True)
-class _Aggregate:
-    """A cardinality check as a count per ``group`` (GROUP BY), for the top level: the
-    ``prefix`` pattern joined with the ``counted`` one (OPTIONAL when ``optional``, so that
-    a count can be 0), ``COUNT(DISTINCT var)`` compared by ``having``."""
-
-    group: tuple[str, ...]
-    prefix: str
-    counted: str
-    var: str
-    having: str
-    optional: bool = False
-
-
-@dataclass(frozen=True)
-class _Violation:
-    """A violation pattern: a group graph pattern (without braces) with the focus variable
-    bound from outside, that has solutions exactly for the violations."""
-
-    component: str
-    pattern: str
-    value: str | None = None
-    extra: tuple[str, ...] = ()
-    aggregate: _Aggregate | None = None  # the same check as a count, for the top level
-    detail: str = ""
-
-    def lifted(self, component: str, focus: str, values: str, value: str) -> _Violation:
-        """This violation of a value node's shape as a violation of the shape that points to
-        it (sh:node): reported on ``focus`` with the value node ``value`` that ``values``
-        reaches."""
-        aggregate = None
-        if self.aggregate is not None:
-            a = self.aggregate
-            group = tuple(dict.fromkeys((focus, value, *a.group)))
-            prefix = f"{values} {a.prefix}"
-            aggregate = _Aggregate(group, prefix, a.counted, a.var, a.having, a.optional)
-        return _Violation(component, f"{values} {self.pattern}", value, aggregate=aggregate)
-
-
 @dataclass
-class _Compiler:
+class Compiler:
     shapes: ShapesGraph
     counter: int = 0
     stack: list[Term] = field(default_factory=list)
@@ -391,7 +347,7 @@ class _Compiler:
         if shape in self.implicit_class_shapes():
             classes.append(self.iri(shape, shape, "targetClass"))
         for cls in dict.fromkeys(classes):
-            generators.append(f"?this {_RDF_TYPE}/{_SUBCLASS}* {cls} .")
+            generators.append(f"?this {RDF_TYPE}/{SUBCLASS_OF}* {cls} .")
             tests.append(generators[-1])
         for node in self.shapes.objects(shape, SH.targetNode):
             n = self.term(node, shape, "targetNode")
@@ -462,7 +418,7 @@ class _Compiler:
             )
         return checks
 
-    def top_query(self, focus: str, violation: _Violation) -> str:
+    def top_query(self, focus: str, violation: Violation) -> str:
         a = violation.aggregate
         if a is not None:
             keys = " ".join(a.group)
@@ -479,7 +435,7 @@ class _Compiler:
 
     # --- violation patterns -----------------------------------------------------------------
 
-    def branches(self, shape: Term, var: str, *, top: bool) -> list[_Violation]:
+    def branches(self, shape: Term, var: str, *, top: bool) -> list[Violation]:
         """The ways the node in ``var`` can fail to conform to ``shape``: one violation pattern
         per constraint of the shape and of its property shapes (none: every node conforms)."""
         if shape in self.stack:
@@ -529,7 +485,7 @@ class _Compiler:
 
     def violations(
         self, shape: Term, focus: str, value: str, *, top: bool = False
-    ) -> list[_Violation]:
+    ) -> list[Violation]:
         """The violation patterns of the constraints of ``shape`` (not its sh:property).
 
         At the ``top`` level (the query selects the violations), a ``sh:node`` gives one
@@ -544,156 +500,14 @@ class _Compiler:
                 raise UnsupportedShapeFeature(
                     f"{shape}: sh:{misplaced[0]} needs a property shape (one with sh:path)"
                 )
-            value = focus
-            values = ""
+            site = Site(shape, focus, focus, "", "", property_shape=False, top=top)
         else:
-            values = f"{focus} {self.path(shape)} {value} ."
-        path = self.path(shape) if property_shape else ""
-        found: list[_Violation] = []
-        v = value
-
-        def each(component: str, test: str, detail: str = "") -> None:
-            """Every value node that fails ``test`` (a SPARQL expression) is a violation."""
-            pattern = f"{values} FILTER (!COALESCE({test}, false))"
-            found.append(_Violation(component, pattern, value, detail=detail))
-
-        # Cardinality
-        min_count = self.integer(shape, "minCount")
-        if min_count is not None and min_count > 0:
-            found.append(
-                self.min_count(focus, path, min_count, None, "MinCountConstraintComponent")
-            )
-        max_count = self.integer(shape, "maxCount")
-        if max_count is not None:
-            found.append(
-                self.max_count(focus, path, max_count, None, "MaxCountConstraintComponent")
-            )
-        # Value type
-        for cls in self.shapes.objects(shape, SH["class"]):
-            c = self.term(cls, shape, "class")
-            pattern = f"{values} FILTER NOT EXISTS {{ {v} {_RDF_TYPE}/{_SUBCLASS}* {c} }}"
-            found.append(_Violation("ClassConstraintComponent", pattern, value, detail=c))
-        datatype = self.single(shape, "datatype")
-        if datatype is not None:
-            each(
-                "DatatypeConstraintComponent", self.datatype_test(shape, datatype, v), str(datatype)
-            )
-        kind = self.single(shape, "nodeKind")
-        if kind is not None:
-            name = kind.value[len(SH_NS) :] if isinstance(kind, ox.NamedNode) else ""
-            if name not in _NODE_KINDS or not kind.value.startswith(SH_NS):
-                raise ShapesError(f"{shape}: {kind} is not a SHACL node kind")
-            each("NodeKindConstraintComponent", _NODE_KINDS[name].format(v=v), name)
-        # Value range
-        for name, op in (
-            ("minInclusive", ">="),
-            ("minExclusive", ">"),
-            ("maxInclusive", "<="),
-            ("maxExclusive", "<"),
-        ):
-            bound = self.single(shape, name)
-            if bound is not None:
-                b = self.term(bound, shape, name)
-                each(f"{name[0].upper()}{name[1:]}ConstraintComponent", f"{v} {op} {b}", b)
-        # String-based
-        for name, op in (("minLength", ">="), ("maxLength", "<=")):
-            length = self.integer(shape, name)
-            if length is not None:
-                test = f"!isBlank({v}) && STRLEN(STR({v})) {op} {length}"
-                each(f"{name[0].upper()}{name[1:]}ConstraintComponent", test, str(length))
-        pattern_value = self.single(shape, "pattern")
-        if pattern_value is not None:
-            flags = self.single(shape, "flags")
-            arguments = sparql_string(pattern_value.value)
-            if flags is not None:
-                arguments += f", {sparql_string(flags.value)}"
-            test = f"!isBlank({v}) && REGEX(STR({v}), {arguments})"
-            each("PatternConstraintComponent", test, pattern_value.value)
-        elif self.single(shape, "flags") is not None:
-            raise ShapesError(f"{shape}: sh:flags without sh:pattern")
-        for languages in self.shapes.objects(shape, SH.languageIn):
-            tags = [t.value for t in self.shapes.rdf_list(languages) if isinstance(t, ox.Literal)]
-            matches = " || ".join(f"langMatches(lang({v}), {sparql_string(t)})" for t in tags)
-            each("LanguageInConstraintComponent", f"isLiteral({v}) && ({matches or 'false'})")
-        if property_shape and self.boolean(shape, "uniqueLang"):
-            a, b = self.fresh(), self.fresh()
-            pattern = (
-                f"{focus} {path} {a} . {focus} {path} {b} . "
-                f'FILTER (!sameTerm({a}, {b}) && lang({a}) != "" '
-                f"&& LCASE(lang({a})) = LCASE(lang({b}))) BIND (LCASE(lang({a})) AS ?lang)"
-            )
-            found.append(_Violation("UniqueLangConstraintComponent", pattern, extra=("?lang",)))
-        # Other
-        for members in self.shapes.objects(shape, SH["in"]):
-            allowed = [self.term(m, shape, "in") for m in self.shapes.rdf_list(members)]
-            test = " || ".join(f"sameTerm({v}, {m})" for m in allowed) or "false"
-            each("InConstraintComponent", test)
-        for required in self.shapes.objects(shape, SH.hasValue):
-            h = self.term(required, shape, "hasValue")
-            if property_shape:
-                pattern = f"FILTER NOT EXISTS {{ {focus} {path} {h} }}"
-                found.append(_Violation("HasValueConstraintComponent", pattern, detail=h))
-            else:
-                pattern = f"FILTER (!sameTerm({focus}, {h}))"
-                found.append(_Violation("HasValueConstraintComponent", pattern, detail=h))
-        # Property pairs
-        for name, op in (("lessThan", "<"), ("lessThanOrEquals", "<=")):
-            for other in self.shapes.objects(shape, SH[name]):
-                o = self.iri(other, shape, name)
-                w = self.fresh()
-                pattern = f"{values} {focus} {o} {w} . FILTER (!COALESCE({v} {op} {w}, false))"
-                component = f"{name[0].upper()}{name[1:]}ConstraintComponent"
-                found.append(_Violation(component, pattern, value, extra=(w,)))
-        for other in self.shapes.objects(shape, SH.equals):
-            o = self.iri(other, shape, "equals")
-            pattern = (
-                f"{{ {values} FILTER NOT EXISTS {{ {focus} {o} {v} }} }} UNION "
-                f"{{ {focus} {o} {v} FILTER NOT EXISTS {{ {focus} {path} {v} }} }}"
-            )
-            found.append(_Violation("EqualsConstraintComponent", pattern, value))
-        for other in self.shapes.objects(shape, SH.disjoint):
-            o = self.iri(other, shape, "disjoint")
-            pattern = f"{values} {focus} {o} {v} ."
-            found.append(_Violation("DisjointConstraintComponent", pattern, value))
-        # Shape-based
-        for node_shape in self.shapes.objects(shape, SH.node):
-            if top:
-                for branch in self.branches(node_shape, v, top=True):
-                    found.append(branch.lifted("NodeConstraintComponent", focus, values, v))
-                continue
-            failure = self.failure(node_shape, v)
-            if failure is not None:
-                pattern = f"{values} FILTER EXISTS {{ {failure} }}"
-                found.append(_Violation("NodeConstraintComponent", pattern, value))
-        for negated in self.shapes.objects(shape, SH["not"]):
-            pattern = f"{values} {self.conforms(negated, v)}"
-            found.append(_Violation("NotConstraintComponent", pattern, value))
-        for name in ("and", "or", "xone"):
-            for members in self.shapes.objects(shape, SH[name]):
-                logical = self.logical(name, self.shapes.rdf_list(members), v)
-                if logical is not None:
-                    component = f"{name[0].upper()}{name[1:]}ConstraintComponent"
-                    found.append(_Violation(component, f"{values} {logical}", value))
-        qualified = self.single(shape, "qualifiedValueShape")
-        q_min = self.integer(shape, "qualifiedMinCount")
-        q_max = self.integer(shape, "qualifiedMaxCount")
-        if qualified is not None:
-            if q_min is None and q_max is None:
-                raise ShapesError(f"{shape}: sh:qualifiedValueShape needs a qualified count")
-            if q_min is not None and q_min > 0:
-                found.append(
-                    self.min_count(
-                        focus, path, q_min, qualified, "QualifiedMinCountConstraintComponent"
-                    )
-                )
-            if q_max is not None:
-                found.append(
-                    self.max_count(
-                        focus, path, q_max, qualified, "QualifiedMaxCountConstraintComponent"
-                    )
-                )
-        elif q_min is not None or q_max is not None:
-            raise ShapesError(f"{shape}: a qualified count without sh:qualifiedValueShape")
+            path = self.path(shape)
+            values = f"{focus} {path} {value} ."
+            site = Site(shape, focus, value, values, path, property_shape=True, top=top)
+        found: list[Violation] = []
+        for component in COMPONENTS.values():
+            found.extend(component(self, site))
         return found
 
     def logical(self, name: str, members: list[Term], v: str) -> str | None:
@@ -729,23 +543,23 @@ class _Compiler:
 
     def min_count(
         self, focus: str, path: str, n: int, qualified: Term | None, component: str
-    ) -> _Violation:
+    ) -> Violation:
         pattern = f"FILTER NOT EXISTS {{ {self.distinct_values(focus, path, qualified, n)} }}"
         aggregate = None
         if n > 1:
             var = self.fresh()
             counted = self.counted_values(focus, path, qualified, var)
-            aggregate = _Aggregate((focus,), "", counted, var, f"< {n}", optional=True)
-        return _Violation(component, pattern, aggregate=aggregate)
+            aggregate = Aggregate((focus,), "", counted, var, f"< {n}", optional=True)
+        return Violation(component, pattern, aggregate=aggregate)
 
     def max_count(
         self, focus: str, path: str, n: int, qualified: Term | None, component: str
-    ) -> _Violation:
+    ) -> Violation:
         pattern = self.distinct_values(focus, path, qualified, n + 1)
         var = self.fresh()
         counted = self.counted_values(focus, path, qualified, var)
-        aggregate = _Aggregate((focus,), "", counted, var, f"> {n}")
-        return _Violation(component, pattern, aggregate=aggregate)
+        aggregate = Aggregate((focus,), "", counted, var, f"> {n}")
+        return Violation(component, pattern, aggregate=aggregate)
 
     def datatype_test(self, shape: Term, datatype: Term, v: str) -> str:
         dt = self.iri(datatype, shape, "datatype")
@@ -825,7 +639,7 @@ def _union(patterns: list[str]) -> str:
     return patterns[0] if len(patterns) == 1 else " UNION ".join(f"{{ {p} }}" for p in patterns)
 
 
-def _default_messages(violation: _Violation) -> dict[str, str]:
+def _default_messages(violation: Violation) -> dict[str, str]:
     name = violation.component.removesuffix("ConstraintComponent")
     detail = f" ({violation.detail})" if violation.detail else ""
     return {"en": f"{name} constraint not met{detail}"}
@@ -834,6 +648,6 @@ def _default_messages(violation: _Violation) -> dict[str, str]:
 def compile_shapes(shapes: ShapesGraph) -> tuple[list[Check], list[str]]:
     """The checks of a shapes graph, and for each set of focus nodes (the targets of one
     shape) the query that finds those in the focus graph (named by :data:`FOCUS_GRAPH`)."""
-    compiler = _Compiler(shapes)
+    compiler = Compiler(shapes)
     checks = compiler.compile()
     return checks, [focus.query() for focus in compiler.focuses]
