@@ -24,6 +24,7 @@ from essaim.execution.threads import ThreadExecutor
 from essaim.loading import load
 from essaim.resources import bundled_data
 from essaim.search import SearchIndex
+from essaim.sessions import LoginThrottle, Sessions
 from essaim.store import Dataset, EmbeddedStore, open_store
 from essaim.users import UserStore, users_path
 
@@ -36,6 +37,10 @@ class Node:
         self.settings = settings
         self.store: Dataset = store if store is not None else open_store(settings)
         self.users = UserStore(users_path(settings.data_dir))
+        self.sessions = Sessions(self.users, lifetime_s=settings.server.session_hours * 3600)
+        #: Failed sign-ins, by user name and by client address (essaim.web.signin).
+        self.failed_names = LoginThrottle(5)
+        self.failed_addresses = LoginThrottle(20)
         self.snapshots: Snapshots | None = None
         self.search = SearchIndex(settings.data_dir / "search.sqlite")
         self.executor: Executor

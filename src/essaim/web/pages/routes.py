@@ -172,7 +172,7 @@ async def graphs(request: Request) -> Response:
     records = await node.memo("records", lambda: read_records(node.store))
     sizes = await node.memo("sizes", lambda: dict(node.store.stats().triples_per_graph))
     rows = [(g, sizes.get(g, 0), records.get(g)) for g in sorted(sizes) if g]
-    return render(request, "graphs.html", rows=rows)
+    return render(request, "graphs.html", rows=rows, graph_base=node.settings.server.graph_base)
 
 
 @router.get("/graph")
@@ -183,9 +183,11 @@ async def graph_page(request: Request, iri: str = Query(...)) -> Response:
     sizes = await node.memo("sizes", lambda: dict(node.store.stats().triples_per_graph))
     if iri not in sizes and iri not in records:
         raise Problem(404, f"no graph named {iri}")
+    written = request.query_params.get("written")  # the upload form's outcome, a fixed word
     return render(
-        request, "graph.html", iri=iri, triples=sizes.get(iri, 0), record=records.get(iri)
-    )
+        request, "graph.html", iri=iri, triples=sizes.get(iri, 0), record=records.get(iri),
+        written=written if written in ("created", "replaced", "merged") else None,
+    )  # fmt: skip
 
 
 @router.get("/ontology")
