@@ -510,6 +510,10 @@ def test_cli_passwd(tmp_path: Path) -> None:
     assert added.exit_code == 0, added.output
     sessions = Sessions(UserStore(users_path(tmp_path), cache_lifetime=0))
     assert sessions.check_password("alice", PASSWORD) is not None
+    assert sessions.with_password() == {"alice"}
+    listed = runner.invoke(cli, [*base, "user", "list"])
+    assert listed.exit_code == 0 and "password" in listed.output and "yes" in listed.output
+    assert PASSWORD not in listed.output
     typed = runner.invoke(cli, [*base, "user", "passwd", "alice"],
                           input="another password\nanother password\n")  # fmt: skip
     assert typed.exit_code == 0, typed.output

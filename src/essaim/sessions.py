@@ -109,12 +109,12 @@ class Sessions:
             )
             db.execute("DELETE FROM sessions WHERE name = ?", (row[0],))
 
-    def has_password(self, name: str) -> bool:
+    def with_password(self) -> set[str]:
+        """The names of the users who have a password."""
         if not self.users.path.exists():
-            return False
+            return set()
         with self.users.connection() as db:
-            row = db.execute("SELECT 1 FROM passwords WHERE name = ?", (name,)).fetchone()
-        return row is not None
+            return {row[0] for row in db.execute("SELECT name FROM passwords")}
 
     def check_password(self, name: str, password: str) -> User | None:
         """The user whose name and password these are; None otherwise, whatever was wrong (and

@@ -102,14 +102,20 @@ def add_command(
 def list_command() -> None:
     """List the users (never their tokens)."""
     from essaim.cli import _table, console
+    from essaim.sessions import Sessions
 
-    users = _users().list()
-    table = _table("name", "role", "graphs", "IRI", "created", title=f"{len(users)} user(s)")
+    store = _users()
+    users = store.list()
+    passwords = Sessions(store).with_password()
+    table = _table(
+        "name", "role", "graphs", "password", "IRI", "created", title=f"{len(users)} user(s)"
+    )
     for user in users:
         table.add_row(
             user.name,
             user.role,
             (user.graphs or "(all)") if user.role is not Role.ANNOTATOR else "",
+            "yes" if user.name in passwords else "no",
             user.iri,
             user.created.isoformat(timespec="seconds"),
         )
