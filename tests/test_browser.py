@@ -392,6 +392,7 @@ def test_sign_in_upload_through_the_form_and_forgeries_are_refused(
     form.get_by_role("button", name="Sign in").click()
     expect(page).to_have_url(empty_server.url + "/graphs")
     expect(page.locator("header .account")).to_contain_text("Signed in: editor")
+    screenshot(page, "graphs-signed-in")
     cookie = next(c for c in tab.context.cookies() if c["name"] == "essaim_session")
     assert cookie["httpOnly"] and cookie["sameSite"] == "Lax" and not cookie["secure"]
     assert page.evaluate("document.cookie").find("essaim_session") == -1  # HttpOnly
@@ -407,6 +408,7 @@ def test_sign_in_upload_through_the_form_and_forgeries_are_refused(
     expect(page.locator("p.notice")).to_have_text("Graph created (1 triples)")
     expect(page.locator("h1")).to_have_text(graph)
     assert graph_size(empty_server, graph) == 1
+    screenshot(page, "graph-uploaded")
 
     # Forgeries, from the node's own page but without the CSRF token: refused, nothing changes.
     forged = page.evaluate(

@@ -179,6 +179,10 @@ def test_a_failed_sign_in_is_a_generic_401(
     assert "essaim_session" not in site.client.cookies
 
 
+def test_a_huge_name_is_a_plain_failure(site: Site) -> None:
+    assert site.sign_in("x" * 100_000).status_code == 401
+
+
 def test_an_empty_form_is_400_and_not_counted(site: Site) -> None:
     for _ in range(6):
         assert site.client.post("/login", data={"name": "editor"}).status_code == 400

@@ -38,6 +38,7 @@ from essaim.web.session_cookie import (
 router = APIRouter(include_in_schema=False)
 
 _MAX_NEXT = 2000
+_MAX_NAME = 65  # names have 64 characters at most: a longer one fails, and is kept short
 
 
 def safe_next(target: str | None) -> str:
@@ -126,7 +127,7 @@ async def login(request: Request) -> Response:
     except Problem as exc:
         return error_page(request, exc)
     next_path = safe_next(field(form, "next"))
-    name, password = field(form, "name").strip(), field(form, "password")
+    name, password = field(form, "name").strip()[:_MAX_NAME], field(form, "password")
     token = field(form, "token").strip()
     name_key = name.casefold() if name and not token else None
     wait = _wait(node, request, name_key)

@@ -75,14 +75,16 @@ async def upload_graph(request: Request) -> Response:
     t = words(lang)
     try:
         form = await read_form(request, max_files=1)
-        user = await writer(request, node, csrf=field(form, CSRF_FIELD))
-        target = target_graph(node.settings.server.graph_base, field(form, "graph"))
-        upload = form.get("file")
-        if not isinstance(upload, UploadFile):
-            raise Problem(400, "choose a file to upload")
-        fmt = file_format(upload)
-        data = await upload.read()
-        await form.close()
+        try:
+            user = await writer(request, node, csrf=field(form, CSRF_FIELD))
+            target = target_graph(node.settings.server.graph_base, field(form, "graph"))
+            upload = form.get("file")
+            if not isinstance(upload, UploadFile):
+                raise Problem(400, "choose a file to upload")
+            fmt = file_format(upload)
+            data = await upload.read()
+        finally:
+            await form.close()
         merge = field(form, "mode") == "merge"
         existed, _ = await store_graph(node, user, target, data, fmt, merge)
     except GraphInvalid as exc:
