@@ -143,6 +143,22 @@ def test_sign_in_with_a_token(site: Site) -> None:
     assert "<strong>admin</strong>" in site.client.get("/graphs").text
 
 
+def test_a_replaced_token_opens_no_session(site: Site) -> None:
+    old = site.tokens["throttled"]
+    bearer = site.client.get("/graphs", headers={"Authorization": f"Bearer {old}"})
+    assert bearer.status_code == 200  # the node now remembers the token for a minute
+    remembering = UserStore(site.users.path)  # as a server's store does
+    assert remembering.authenticate(old) is not None
+    site.tokens["throttled"] = site.users.rotate("throttled")  # another process: the CLI
+    assert remembering.authenticate(old) is not None  # still remembered here
+    user = remembering.authenticate(old)
+    assert user is not None
+    with pytest.raises(UserError, match="replaced"):
+        site.node.sessions.open(user, old[7:19])
+    response = site.client.post("/login", data={"token": old}, follow_redirects=False)
+    assert response.status_code == 401 and "essaim_session" not in site.client.cookies
+
+
 def test_the_cookie_is_secure_over_https(site: Site) -> None:
     response = site.client.post(
         "https://testserver/login",

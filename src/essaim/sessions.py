@@ -136,8 +136,10 @@ class Sessions:
 
     # -- sessions ------------------------------------------------------------------------------
 
-    def open(self, user: User) -> tuple[str, Session]:
-        """Start a session for ``user``; return its id (for the cookie, never stored) and it."""
+    def open(self, user: User, token_id: str | None = None) -> tuple[str, Session]:
+        """Start a session for ``user``; return its id (for the cookie, never stored) and it.
+        ``token_id``: the public id of the token the person signed in with, which must still be
+        the user's (``UserStore.authenticate`` may remember a token rotated a moment ago)."""
         session_id = secrets.token_urlsafe(32)
         csrf = secrets.token_urlsafe(32)
         now = self.clock()
@@ -149,6 +151,8 @@ class Sessions:
             ).fetchone()
             if row is None or row[2] != user.iri:
                 raise UserError(f"there is no user named {user.name!r}")
+            if token_id is not None and not hmac.compare_digest(token_id, row[5]):
+                raise UserError(f"the token of {user.name} was replaced")
             db.execute("DELETE FROM sessions WHERE expires <= ?", (now,))
             db.execute(
                 "INSERT INTO sessions (id_hash, name, iri, role, graphs, token_id, csrf, created, "

@@ -20,7 +20,7 @@ from fastapi import APIRouter, Request
 from starlette.datastructures import FormData
 from starlette.responses import RedirectResponse, Response
 
-from essaim.users import User
+from essaim.users import TOKEN_PREFIX, User, UserError
 from essaim.web.edge import BodyTooLarge
 from essaim.web.node import Node, node_of
 from essaim.web.pages.i18n import language_of, words
@@ -146,7 +146,17 @@ async def login(request: Request) -> Response:
         user = await asyncio.to_thread(node.users.authenticate, token)
     else:
         user = await asyncio.to_thread(node.sessions.check_password, name, password)
-    if user is None:
+    session_id = None
+    if user is not None:
+        old = request.cookies.get(COOKIE)
+        if old:  # a new id at every sign-in: a planted cookie never becomes a session
+            await asyncio.to_thread(node.sessions.close, old)
+        token_id = token[len(TOKEN_PREFIX) : len(TOKEN_PREFIX) + 12] if token else None
+        try:
+            session_id, _ = await asyncio.to_thread(node.sessions.open, user, token_id)
+        except UserError:  # removed, or its token replaced, since the check
+            session_id = None
+    if session_id is None:
         node.failed_addresses.failed(_address(request))
         if name_key is not None:
             node.failed_names.failed(name_key)
@@ -155,10 +165,6 @@ async def login(request: Request) -> Response:
         )
     if name_key is not None:
         node.failed_names.succeeded(name_key)
-    old = request.cookies.get(COOKIE)
-    if old:  # a new id at every sign-in: a planted cookie never becomes a session
-        await asyncio.to_thread(node.sessions.close, old)
-    session_id, _ = await asyncio.to_thread(node.sessions.open, user)
     response = RedirectResponse(next_path, status_code=303)
     response.set_cookie(
         COOKIE, session_id, max_age=int(node.sessions.lifetime_s), path="/", httponly=True,
