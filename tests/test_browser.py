@@ -1,8 +1,10 @@
 """The pages end to end in a real headless Chromium against a real ``essaim serve``: a reader
 goes from the home page to the founding initiative and on to an actor, runs a canned query in
 YASGUI, in the plain form without JavaScript and on a canned query's page, and a label made of
-markup shows as text. Screenshots of the home and initiative pages go to ``build/screenshots/``
-(git-ignored) for a look by eye.
+markup shows as text; an editor signs in, uploads a graph through the graphs page's form, and
+forged writes without the CSRF token (from the page, or from another site) are refused.
+Screenshots of the home and initiative pages go to ``build/screenshots/`` (git-ignored) for a
+look by eye.
 
 The browser is Debian's ``chromium`` driven by the PyPI ``playwright`` package; never run
 ``playwright install`` (it downloads a browser). Playwright's auto-waiting stands in for sleeps.
@@ -416,3 +418,103 @@ def test_pages_and_the_docs_have_no_csp_violation(
     assert any(url.endswith("/swagger-ui/swagger-ui-bundle.js") for url in requested)
     assert tab.csp_violations == []
     assert [e for e in tab.errors if "/kb/no/such/page" not in e] == []
+
+
+# -- signing in and writing through a form --------------------------------------------------------
+
+PASSWORD = "browser test password"  # noqa: S105 (a test account's)
+TURTLE = '<https://example.org/browser> <http://purl.org/dc/terms/title> "from the form" .\n'
+
+
+def graph_size(server: EssaimServer, graph: str) -> int:
+    response = httpx.get(
+        server.sparql,
+        params={"query": f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"},
+        headers={"Accept": "application/sparql-results+json"},
+        timeout=60,
+    )
+    assert response.status_code == 200, response.text
+    return int(response.json()["results"]["bindings"][0]["n"]["value"])
+
+
+def test_sign_in_upload_through_the_form_and_forgeries_are_refused(
+    empty_server: EssaimServer, open_tab: Callable[..., Tab], tmp_path: Path
+) -> None:
+    from essaim.sessions import Sessions
+    from essaim.users import UserStore, users_path
+
+    Sessions(UserStore(users_path(empty_server.data_dir))).set_password("editor", PASSWORD)
+    graph = GRAPHS + "tests/browser-upload"
+    tab = open_tab()
+    page = tab.page
+
+    # Signing in from the header's link comes back to the graphs page.
+    page.goto(empty_server.url + "/graphs")
+    expect(page.locator("form.upload")).to_have_count(0)
+    page.locator("header .account").get_by_role("link", name="Sign in").click()
+    expect(page).to_have_url(re.compile(r"/login\?next=/graphs$"))
+    form = page.locator("#password-form")
+    form.get_by_label("Name").fill("editor")
+    form.get_by_label("Password").fill(PASSWORD)
+    form.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(empty_server.url + "/graphs")
+    expect(page.locator("header .account")).to_contain_text("Signed in: editor")
+    screenshot(page, "graphs-signed-in")
+    cookie = next(c for c in tab.context.cookies() if c["name"] == "essaim_session")
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Lax" and not cookie["secure"]
+    assert page.evaluate("document.cookie").find("essaim_session") == -1  # HttpOnly
+
+    # The upload form writes a Turtle file and leads to the graph's page.
+    source = tmp_path / "initiative.ttl"
+    source.write_text(TURTLE)
+    upload = page.locator("form.upload")
+    upload.locator("input[type=file]").set_input_files(source)
+    upload.get_by_label("Graph (IRI or path)").fill("tests/browser-upload")
+    upload.get_by_role("button", name="Upload").click()
+    expect(page).to_have_url(re.compile(r"/graph\?iri=.*browser-upload&written=created$"))
+    expect(page.locator("p.notice")).to_have_text("Graph created (1 triples)")
+    expect(page.locator("h1")).to_have_text(graph)
+    assert graph_size(empty_server, graph) == 1
+    screenshot(page, "graph-uploaded")
+
+    # Forgeries, from the node's own page but without the CSRF token: refused, nothing changes.
+    forged = page.evaluate(
+        """async (graph) => {
+            const put = await fetch('/rdf-graphs?graph=' + encodeURIComponent(graph), {
+                method: 'PUT', headers: {'Content-Type': 'application/n-triples'}, body: ''});
+            const form = new FormData();
+            form.append('graph', graph);
+            form.append('file', new Blob([''], {type: 'text/turtle'}), 'empty.ttl');
+            const upload = await fetch('/graphs/upload', {method: 'POST', body: form});
+            const drop = await fetch('/rdf-graphs?graph=' + encodeURIComponent(graph),
+                                     {method: 'DELETE'});
+            return [put.status, upload.status, drop.status, await put.text()];
+        }""",
+        graph,
+    )
+    assert forged[:3] == [403, 403, 403], forged
+    assert "CSRF token" in forged[3]
+    # A page on another site posting the upload form: the cookie stays home (SameSite), and
+    # the request is refused.
+    evil = "http://evil.example/"
+    page.route(
+        evil,
+        lambda route: route.fulfill(
+            content_type="text/html",
+            body=f"""<form id="f" method="post" action="{empty_server.url}/graphs/upload"
+                enctype="multipart/form-data"><input name="graph" value="{graph}">
+                <input name="csrf_token" value="guessed"><input name="mode" value="replace">
+                </form><script>document.getElementById('f').submit()</script>""",
+        ),
+    )
+    with page.expect_response(lambda r: r.url.endswith("/graphs/upload")) as answer:
+        page.goto(evil)
+    assert answer.value.status in (401, 403)
+    assert graph_size(empty_server, graph) == 1
+    page.goto(empty_server.url + "/graph?iri=" + quote(graph, safe=""))
+    expect(page.locator("h1")).to_have_text(graph)
+
+    # Signing out ends the session: the header offers to sign in again.
+    page.locator("header form.signout").get_by_role("button", name="Sign out").click()
+    expect(page.locator("header .account")).to_contain_text("Sign in")
+    assert not [c for c in tab.context.cookies() if c["name"] == "essaim_session"]

@@ -46,6 +46,8 @@ class ServerSettings:
     load_on_start: bool = True
     #: Cache canned queries and pages over a remote store too (only if nobody else writes it).
     cache_remote: bool = False
+    #: How long a browser stays signed in (``essaim.sessions``), hours.
+    session_hours: float = 12.0
 
 
 @dataclass(frozen=True)
@@ -95,6 +97,7 @@ _SERVER_ENV: dict[str, tuple[str, type]] = {
     "ESSAIM_MAX_BODY": ("max_body_bytes", int),
     "ESSAIM_HTML_ROWS": ("html_rows", int),
     "ESSAIM_GRAPH_BASE": ("graph_base", str),
+    "ESSAIM_SESSION_HOURS": ("session_hours", float),
 }
 
 

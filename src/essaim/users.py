@@ -30,6 +30,9 @@ SHA-256. ``add``, ``remove`` and ``rotate`` clear that memory in the same proces
 change made by another process (``essaim user remove`` while the server runs) takes effect
 within ``cache_lifetime`` seconds.
 
+The same file holds the passwords people sign in with from a browser and their sessions
+(``essaim.sessions``), in tables that go with their user.
+
 Each call opens its own SQLite connection, so one ``UserStore`` may be shared between threads.
 The file is created on the first write, never by reading.
 """
@@ -58,7 +61,7 @@ from urllib.parse import urlsplit
 USER_IRI_BASE = "https://w3id.org/essaim/user/"
 TOKEN_PREFIX = "essaim_"  # noqa: S105 (a fixed marker, not a secret)
 FILE_NAME = "users.sqlite"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _SCRYPT_N, _SCRYPT_R, _SCRYPT_P, _SCRYPT_DKLEN = 2**14, 8, 1, 32
 _SALT_BYTES = 16
@@ -70,18 +73,44 @@ _IRI_FORBIDDEN = re.compile(r"[\x00-\x20<>\"{}|\\^`\x7f]")
 _MAX_PREFIX_LENGTH = 2048
 _CACHE_SIZE = 256
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS users (
-    name TEXT NOT NULL PRIMARY KEY COLLATE NOCASE,
-    role TEXT NOT NULL CHECK (role IN ('annotator', 'editor', 'admin')),
-    graphs TEXT,
-    iri TEXT NOT NULL UNIQUE,
-    created TEXT NOT NULL,
-    token_id TEXT NOT NULL UNIQUE,
-    salt BLOB NOT NULL,
-    hash BLOB NOT NULL
+#: The statements that bring the file from version ``i`` to ``i + 1``. Version 2 adds the
+#: passwords and browser sessions of ``essaim.sessions``; both go with their user.
+_MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    (
+        """CREATE TABLE IF NOT EXISTS users (
+            name TEXT NOT NULL PRIMARY KEY COLLATE NOCASE,
+            role TEXT NOT NULL CHECK (role IN ('annotator', 'editor', 'admin')),
+            graphs TEXT,
+            iri TEXT NOT NULL UNIQUE,
+            created TEXT NOT NULL,
+            token_id TEXT NOT NULL UNIQUE,
+            salt BLOB NOT NULL,
+            hash BLOB NOT NULL
+        )""",
+    ),
+    (
+        """CREATE TABLE IF NOT EXISTS passwords (
+            name TEXT NOT NULL PRIMARY KEY COLLATE NOCASE
+                REFERENCES users (name) ON DELETE CASCADE ON UPDATE CASCADE,
+            salt BLOB NOT NULL,
+            hash BLOB NOT NULL,
+            changed TEXT NOT NULL
+        )""",
+        """CREATE TABLE IF NOT EXISTS sessions (
+            id_hash BLOB NOT NULL PRIMARY KEY,
+            name TEXT NOT NULL COLLATE NOCASE
+                REFERENCES users (name) ON DELETE CASCADE ON UPDATE CASCADE,
+            iri TEXT NOT NULL,
+            role TEXT NOT NULL,
+            graphs TEXT,
+            token_id TEXT NOT NULL,
+            csrf TEXT NOT NULL,
+            created REAL NOT NULL,
+            expires REAL NOT NULL
+        )""",
+        "CREATE INDEX IF NOT EXISTS sessions_by_name ON sessions (name)",
+    ),
 )
-"""
 
 
 class Role(enum.StrEnum):
@@ -152,7 +181,7 @@ class UserStore:
             created=datetime.now(UTC).replace(microsecond=0),
         )
         token_id, secret, salt, digest = _new_credentials()
-        with self._transaction() as db:
+        with self.transaction() as db:
             if _row(db, name) is not None:
                 raise UserError(f"a user named {name} exists already")
             db.execute(
@@ -173,8 +202,8 @@ class UserStore:
         return user, _token(token_id, secret)
 
     def remove(self, name: str) -> None:
-        """Delete a user; its token stops working."""
-        with self._transaction() as db:
+        """Delete a user; its token stops working, its password and sessions go with it."""
+        with self.transaction() as db:
             if db.execute("DELETE FROM users WHERE name = ?", (name,)).rowcount == 0:
                 raise UserError(f"there is no user named {name!r}")
         self._forget()
@@ -182,7 +211,7 @@ class UserStore:
     def rotate(self, name: str) -> str:
         """Give a user a new token and return it; the old one stops working."""
         token_id, secret, salt, digest = _new_credentials()
-        with self._transaction() as db:
+        with self.transaction() as db:
             changed = db.execute(
                 "UPDATE users SET token_id = ?, salt = ?, hash = ? WHERE name = ?",
                 (token_id, salt, digest, name),
@@ -196,7 +225,7 @@ class UserStore:
         """Every user, by name."""
         if not self.path.exists():
             return []
-        with self._connection() as db:
+        with self.connection() as db:
             rows = db.execute(
                 "SELECT name, role, iri, graphs, created FROM users ORDER BY name"
             ).fetchall()
@@ -206,7 +235,7 @@ class UserStore:
         """The user of that name (compared without regard to ASCII case), or None."""
         if not self.path.exists():
             return None
-        with self._connection() as db:
+        with self.connection() as db:
             row = _row(db, name)
         return None if row is None else _user(row)
 
@@ -230,12 +259,12 @@ class UserStore:
         if not self.path.exists():
             return None
         token_id, secret = match.groups()
-        with self._connection() as db:
+        with self.connection() as db:
             row = db.execute(
                 "SELECT name, role, iri, graphs, created, salt, hash FROM users WHERE token_id = ?",
                 (token_id,),
             ).fetchone()
-        if row is None or not hmac.compare_digest(_hash(secret, row[5]), row[6]):
+        if row is None or not hmac.compare_digest(scrypt_hash(secret, row[5]), row[6]):
             return None
         user = _user(row[:5])
         if self.cache_lifetime > 0:
@@ -261,20 +290,23 @@ class UserStore:
     # -- the file ------------------------------------------------------------------------------
 
     @contextmanager
-    def _connection(self) -> Iterator[sqlite3.Connection]:
-        """A connection in autocommit mode to the file, created (mode 0600) if missing."""
+    def connection(self) -> Iterator[sqlite3.Connection]:
+        """A connection in autocommit mode to the file, created (mode 0600) if missing, with
+        foreign keys enforced (a user's password and sessions go with it)."""
         self._create_file()
         # mode=rw: SQLite itself never creates the file, so it never gets a laxer mode.
         uri = self.path.resolve().as_uri() + "?mode=rw"
         with closing(sqlite3.connect(uri, uri=True, timeout=10, isolation_level=None)) as db:
+            db.execute("PRAGMA foreign_keys = ON")
             version = db.execute("PRAGMA user_version").fetchone()[0]
             if version != SCHEMA_VERSION:
                 self._migrate(db, version)
             yield db
 
     @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        with self._connection() as db:
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """``connection()`` inside ``BEGIN IMMEDIATE`` … ``COMMIT`` (rolled back on error)."""
+        with self.connection() as db:
             db.execute("BEGIN IMMEDIATE")
             try:
                 yield db
@@ -291,10 +323,12 @@ class UserStore:
             )
         db.execute("BEGIN IMMEDIATE")
         try:
-            # Another process may have created the schema while this one waited for the lock.
-            if db.execute("PRAGMA user_version").fetchone()[0] == 0:
-                db.execute(_SCHEMA)
-                db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            # Another process may have migrated the file while this one waited for the lock.
+            current = db.execute("PRAGMA user_version").fetchone()[0]
+            for statements in _MIGRATIONS[current:]:
+                for statement in statements:
+                    db.execute(statement)
+            db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         except BaseException:
             db.execute("ROLLBACK")
             raise
@@ -348,12 +382,13 @@ def _new_credentials() -> tuple[str, str, bytes, bytes]:
     token_id = "".join(secrets.choice(_ID_ALPHABET) for _ in range(_ID_LENGTH))
     secret = secrets.token_urlsafe(32)
     salt = secrets.token_bytes(_SALT_BYTES)
-    return token_id, secret, salt, _hash(secret, salt)
+    return token_id, secret, salt, scrypt_hash(secret, salt)
 
 
-def _hash(secret: str, salt: bytes) -> bytes:
+def scrypt_hash(secret: str, salt: bytes) -> bytes:
+    """The scrypt hash of a token's secret or a password (UTF-8) with this salt."""
     return hashlib.scrypt(
-        secret.encode("ascii"),
+        secret.encode("utf-8"),
         salt=salt,
         n=_SCRYPT_N,
         r=_SCRYPT_R,

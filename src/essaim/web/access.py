@@ -1,4 +1,6 @@
-"""Who is asking: the bearer token of a request, checked against the user store."""
+"""Who is asking: the bearer token of a program, or the session cookie of a signed-in browser
+(``essaim.web.session_cookie``), checked against the user store. Both carry the same roles and
+graph scopes; a write authenticated by the cookie must also carry the session's CSRF token."""
 
 from __future__ import annotations
 
@@ -9,15 +11,12 @@ from fastapi import Request
 from essaim.users import User
 from essaim.web.node import Node
 from essaim.web.problems import Problem
+from essaim.web.session_cookie import COOKIE, require_csrf, session_of
 
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="essaim"'}
 
 
-async def user_of(request: Request, node: Node) -> User | None:
-    """The user whose token the request carries, None without one; 401 for a bad token."""
-    header = request.headers.get("authorization")
-    if header is None:
-        return None
+async def _bearer(request: Request, node: Node, header: str) -> User:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Problem(401, "send the token as 'Authorization: Bearer <token>'", headers=_CHALLENGE)
@@ -31,20 +30,49 @@ async def user_of(request: Request, node: Node) -> User | None:
     return user
 
 
+async def user_of(request: Request, node: Node) -> User | None:
+    """The user whose token the request carries, else the signed-in user of its session
+    cookie, None without either; 401 for a bad token."""
+    header = request.headers.get("authorization")
+    if header is not None:
+        return await _bearer(request, node, header)
+    session = await session_of(request, node)
+    return None if session is None else session.user
+
+
 async def reader(request: Request, node: Node) -> User | None:
     """Reads are public unless the node is configured private."""
     if node.settings.server.public_reads and "authorization" not in request.headers:
         return None
     user = await user_of(request, node)
     if user is None and not node.settings.server.public_reads:
-        raise Problem(401, "this node's data is private: send a token", headers=_CHALLENGE)
-    return user
-
-
-async def writer(request: Request, node: Node) -> User:
-    user = await user_of(request, node)
-    if user is None:
         raise Problem(
-            401, "writing needs a token: 'Authorization: Bearer <token>'", headers=_CHALLENGE
+            401, "this node's data is private: send a token or sign in (/login)", headers=_CHALLENGE
         )
     return user
+
+
+async def writer(request: Request, node: Node, csrf: str | None = None) -> User:
+    """The user who may attempt this write: a bearer token's, or a session's when the request
+    also carries the session's CSRF token (``csrf``: the form field, when the caller has read
+    a multipart form). 401 without either, 403 without the CSRF token."""
+    header = request.headers.get("authorization")
+    if header is not None:
+        return await _bearer(request, node, header)
+    session = await session_of(request, node)
+    if session is None:
+        if request.cookies.get(COOKIE):
+            raise Problem(
+                401,
+                "the session has ended (expired, signed out, or the account changed): sign in "
+                "again at /login",
+                headers=_CHALLENGE,
+            )
+        raise Problem(
+            401,
+            "writing needs a token ('Authorization: Bearer <token>') or a browser signed in "
+            "at /login",
+            headers=_CHALLENGE,
+        )
+    await require_csrf(request, session, csrf)
+    return session.user

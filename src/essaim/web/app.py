@@ -19,9 +19,10 @@ from essaim import __version__
 from essaim.canned import bundled_queries
 from essaim.config import Settings
 from essaim.store import Dataset
+from essaim.web import signin
 from essaim.web.edge import Edge
 from essaim.web.node import Node, node_of
-from essaim.web.pages import canned_api, docs, editor, pictures, routes, search_pages
+from essaim.web.pages import canned_api, docs, editor, pictures, routes, search_pages, uploads
 from essaim.web.pages.bundles import SWAGGER_UI
 from essaim.web.pages.canned_api import add_query_routes
 from essaim.web.problems import (
@@ -33,6 +34,7 @@ from essaim.web.problems import (
 )
 from essaim.web.protocols import description, graph_store, sparql
 from essaim.web.protocols.fast_path import FastPath
+from essaim.web.session_cookie import SessionReader
 
 STATIC = Path(__file__).parent / "pages" / "static"
 
@@ -59,8 +61,9 @@ def create_app(settings: Settings, store: Dataset | None = None) -> FastAPI:
         description=(
             "SPARQL 1.1 Protocol at `/sparql`, Graph Store Protocol at `/rdf-graphs`, dataset "
             "description at `/.well-known/void`. Reads are public unless the node is private; "
-            "writes need `Authorization: Bearer <token>` (`essaim user add`). Errors are "
-            "`application/problem+json`."
+            "writes need `Authorization: Bearer <token>` (`essaim user add`), or a browser signed "
+            "in at `/login` whose writes carry the session's CSRF token (`X-CSRF-Token`). "
+            "Errors are `application/problem+json`."
         ),
         lifespan=lifespan,
         docs_url=None,  # essaim.web.pages.docs: Swagger UI from this node, not from a CDN
@@ -79,6 +82,9 @@ def create_app(settings: Settings, store: Dataset | None = None) -> FastAPI:
     app.include_router(pictures.router)
     app.include_router(search_pages.router)
     app.include_router(docs.router)
+    app.include_router(signin.router)
+    app.include_router(uploads.router)
+    app.add_middleware(SessionReader)
     queries = bundled_queries()  # a malformed header stops the start here, naming file and line
     app.state.queries = queries
     add_query_routes(app, queries)

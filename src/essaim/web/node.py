@@ -40,6 +40,7 @@ from essaim.profiles.overview import graph_table, overview
 from essaim.profiles.page import resource_page
 from essaim.resources import bundled_data
 from essaim.search import SearchIndex
+from essaim.sessions import LoginThrottle, Sessions
 from essaim.store import Dataset, EmbeddedStore, open_store
 from essaim.users import UserStore, users_path
 from essaim.web.caches import BoundedCache, size_of
@@ -62,6 +63,10 @@ class Node:
         self.settings = settings
         self.store: Dataset = store if store is not None else open_store(settings)
         self.users = UserStore(users_path(settings.data_dir))
+        self.sessions = Sessions(self.users, lifetime_s=settings.server.session_hours * 3600)
+        #: Failed sign-ins, by user name and by client address (essaim.web.signin).
+        self.failed_names = LoginThrottle(5)
+        self.failed_addresses = LoginThrottle(20)
         self.snapshots: Snapshots | None = None
         self.search = SearchIndex(settings.data_dir / "search.sqlite")
         self.executor: Executor

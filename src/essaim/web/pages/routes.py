@@ -152,7 +152,7 @@ async def graphs(request: Request) -> Response:
     table = await node.memo("graphs", lambda: node.call(graph_table))
     records, sizes = table.records, table.sizes
     rows = [(g, sizes.get(g, 0), records.get(g)) for g in sorted(sizes) if g]
-    return render(request, "graphs.html", rows=rows)
+    return render(request, "graphs.html", rows=rows, graph_base=node.settings.server.graph_base)
 
 
 @router.get("/graph")
@@ -163,9 +163,11 @@ async def graph_page(request: Request, iri: str = Query(...)) -> Response:
     records, sizes = table.records, table.sizes
     if iri not in sizes and iri not in records:
         raise Problem(404, f"no graph named {iri}")
+    written = request.query_params.get("written")  # the upload form's outcome, a fixed word
     return render(
-        request, "graph.html", iri=iri, triples=sizes.get(iri, 0), record=records.get(iri)
-    )
+        request, "graph.html", iri=iri, triples=sizes.get(iri, 0), record=records.get(iri),
+        written=written if written in ("created", "replaced", "merged") else None,
+    )  # fmt: skip
 
 
 @router.get("/ontology")

@@ -17,6 +17,7 @@ from essaim import __version__
 from essaim import namespaces as ns
 from essaim.urls import safe_href
 from essaim.web.pages.i18n import LANGUAGES, language_of, words
+from essaim.web.session_cookie import current_session
 
 TEMPLATES = Path(__file__).with_name("templates")
 
@@ -70,12 +71,16 @@ environment.filters["json_ld"] = json_ld
 
 def render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
     lang = context.pop("lang", None) or language_of(request)
+    session = current_session(request)
     body = environment.get_template(template).render(
-        request=request, lang=lang, t=words(lang), path=request.url.path, **context
-    )
+        request=request, lang=lang, t=words(lang), path=request.url.path, session=session,
+        **context,
+    )  # fmt: skip
     response = HTMLResponse(
         body, status_code=status, headers={"Vary": "Accept, Accept-Language, Cookie"}
     )
+    if session is not None:  # the page names the user and holds the session's CSRF token
+        response.headers["Cache-Control"] = "private, no-store"
     if request.query_params.get("lang") in LANGUAGES:
         response.set_cookie("lang", lang, max_age=365 * 24 * 3600, samesite="lax")
     return response

@@ -175,6 +175,20 @@ def _invalid(request: Request, exc: GraphInvalid) -> Response:
     return problem_response(422, str(exc), extra={"report": exc.report.to_json()})
 
 
+async def store_graph(
+    node: Node, user: User, target: str, data: bytes, fmt: ox.RdfFormat, merge: bool
+) -> tuple[bool, int]:
+    """Replace (or merge into) the graph ``target`` as ``user``: checked against the user's
+    scope (403) and the SHACL contract (``GraphInvalid``), all-or-nothing, recorded under the
+    user's IRI. Return whether the graph existed and its triple count. The upload form of the
+    pages writes through here too."""
+    _may_write(user, target)
+    existed = _exists(node, target)
+    job = GraphUpload(graph=target, data=data, format=fmt, merge=merge, user=user.iri)
+    triples = await node.write(lambda: upload(node.store, job), graphs=[target] if target else None)
+    return existed, triples
+
+
 async def _write(request: Request, target: str, merge: bool, created_status: int = 201) -> Response:
     node = node_of(request)
     user = await writer(request, node)
@@ -186,10 +200,8 @@ async def _write(request: Request, target: str, merge: bool, created_status: int
     else:
         fmt = _rdf_format(request)
         data = await read_body(request)
-    existed = _exists(node, target)
-    job = GraphUpload(graph=target, data=data, format=fmt, merge=merge, user=user.iri)
     try:
-        await node.write(lambda: upload(node.store, job), graphs=[target] if target else None)
+        existed, _ = await store_graph(node, user, target, data, fmt, merge)
     except GraphInvalid as exc:
         return _invalid(request, exc)
     except LoadError as exc:
