@@ -18,6 +18,7 @@ from starlette.requests import Request
 
 from essaim.config import Settings
 from essaim.execution import Executor
+from essaim.execution.outbound import OutboundGuard
 from essaim.execution.pool import PoolSettings, WorkerPool
 from essaim.execution.snapshots import Snapshots
 from essaim.execution.threads import ThreadExecutor
@@ -72,12 +73,14 @@ class Node:
             self.snapshots = await asyncio.to_thread(
                 Snapshots, self.store, self.settings.data_dir / "snapshots"
             )
-            self.executor = WorkerPool(
+            inner: Executor = WorkerPool(
                 self.snapshots,
                 PoolSettings(server.workers, server.max_heavy, server.heavy_after_s),
             )
         else:
-            self.executor = ThreadExecutor(self.store)
+            inner = ThreadExecutor(self.store)
+        # Every query, whichever page or protocol sends it, is checked for SERVICE calls.
+        self.executor = OutboundGuard(inner, server.federation_peers)
         await self.executor.start()
 
     def _load_bundled(self) -> None:
