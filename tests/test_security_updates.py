@@ -143,9 +143,8 @@ def test_an_editor_is_refused_and_nothing_changes(endpoint: Endpoint, update: st
 #: Updates that change the metadata graph, for any role: the store refuses them whatever the
 #: syntax (some pass the text's scan as an admin's unresolvable writes).
 REFUSED_FOR_ADMINS = {
-    "drop all": "DROP ALL",
-    "clear named": "CLEAR NAMED",
-    "clear all": "CLEAR ALL",
+    "clear all written together": "CLEARALL",
+    "move it away": f"MOVE <{META}> TO <{OTHER}>",
     "explicit insert data": f"INSERT DATA {{ GRAPH <{META}> {{ {T} }} }}",
     "escaped IRI": f"INSERT DATA {{ GRAPH <{E}> {{ {T} }} }}",
     "keywords written together": f"INSERTDATA {{ GRAPH <{META}> {{ {T} }} }}",
@@ -163,6 +162,25 @@ def test_nobody_writes_the_metadata_graph(endpoint: Endpoint, update: str) -> No
     assert status == 403, detail
     assert META in detail
     assert endpoint.nquads() == before
+
+
+SWEEPS = ["DROP ALL", "CLEAR NAMED", "clear silent all", "DROP NAMED"]
+
+
+@pytest.mark.parametrize("update", SWEEPS)
+def test_an_admins_drop_all_leaves_the_metadata_graph_intact(
+    endpoint: Endpoint, update: str
+) -> None:
+    meta_before = endpoint.quads(META)
+    status, detail = endpoint.update(
+        "admin", update + f" ; INSERT DATA {{ GRAPH <{OTHER}> {{ {T} }} }}"
+    )
+    assert status == 204, detail
+    assert not endpoint.quads(DATA)
+    assert len(endpoint.quads(OTHER)) == 1  # cleared, then the triple inserted after
+    assert meta_before < endpoint.quads(META)  # intact, and the update's record added
+    if update.startswith("DROP"):
+        assert endpoint.store.named_graphs() == sorted([META, OTHER])
 
 
 def test_an_admins_unresolvable_update_runs_and_its_record_says_any_graph(

@@ -68,5 +68,5 @@ def refused(protected: str, mark: ox.NamedNode, message: str) -> ProtectedGraphC
         return None
     return ProtectedGraphChanged(
         f"the update would change the graph {protected}, which essaim alone writes: nothing "
-        "was changed (DROP ALL, CLEAR ALL and CLEAR NAMED reach it too: name the graphs)"
+        "was changed"
     )

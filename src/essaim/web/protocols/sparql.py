@@ -28,7 +28,7 @@ from essaim.execution.outbound import OutboundRefused, check_loads, check_servic
 from essaim.loading import insert_data
 from essaim.metadata import describe_update
 from essaim.store.base import ProtectedGraphChanged, QuerySyntaxError, StoreError
-from essaim.store.update_clause import UpdateScan, scan_update, with_using
+from essaim.store.update_clause import UpdateScan, scan_update, sparing, with_using
 from essaim.users import Role, User
 from essaim.web.access import reader, writer
 from essaim.web.edge import BodyTooLarge
@@ -255,11 +255,15 @@ async def _update(
                 "parameters",
             )
         update = with_using(update, using, using_named)
+        scan = scan_update(update)  # the offsets of its operations moved
     _authorise(user, scan, update, node)
     _, record = describe_update(user.iri, scan.graphs, datetime.now(UTC), any_graph=scan.any_graph)
 
     def apply() -> None:
-        node.store.guarded_update(update, protected=ns.META_GRAPH, then=insert_data(record))
+        text = update
+        if scan.sweeps:  # an admin's DROP ALL, CLEAR NAMED...: every graph but the metadata
+            text = sparing(update, scan, ns.META_GRAPH, node.store.named_graphs())
+        node.store.guarded_update(text, protected=ns.META_GRAPH, then=insert_data(record))
 
     try:
         await node.write(apply, graphs=None if scan.any_graph else scan.graphs)
