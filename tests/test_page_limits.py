@@ -19,6 +19,7 @@ from fastapi.testclient import TestClient
 from essaim import namespaces as ns
 from essaim.config import ServerSettings, Settings
 from essaim.execution import Call, QueryTimeout, allow_list, function_name
+from essaim.execution.outbound import OutboundGuard
 from essaim.execution.pool import WorkerPool
 from essaim.execution.threads import ThreadExecutor
 from essaim.search import SearchIndex
@@ -88,7 +89,9 @@ def node_of(client: TestClient) -> Node:
 def test_a_page_past_the_limit_answers_503_and_its_worker_is_replaced(
     client: TestClient,
 ) -> None:
-    pool = node_of(client).executor
+    guard = node_of(client).executor
+    assert isinstance(guard, OutboundGuard)
+    pool = guard.inner
     assert isinstance(pool, WorkerPool)
     before = set(pool.pids)
     response = client.get("/network.svg", params={"initiative": BIG})

@@ -36,9 +36,9 @@ import pyoxigraph as ox
 
 from essaim.namespaces import PREFIXES, RDFS, XSD
 from essaim.resources import bundled_data
+from essaim.sparql_syntax import TOKENS
 from essaim.store import Dataset, QueryResult
 from essaim.store.base import Term
-from essaim.store.dataset_clause import TOKENS
 
 #: The types a parameter may have, in the order error messages list them.
 PARAMETER_TYPES: Final = ("iri", "string", "integer", "year", "language")
@@ -462,7 +462,7 @@ def _variables_outside_projection(text: str) -> set[str]:
             in_projection = seen_select = True
         elif in_projection and (kind == "brace" or token.upper() in ("WHERE", "FROM")):
             in_projection = False
-        elif kind == "word" and token[0] in "?$" and not in_projection:
+        elif kind == "var" and not in_projection:
             names.add(token[1:])
     return names
 

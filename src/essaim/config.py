@@ -48,6 +48,11 @@ class ServerSettings:
     cache_remote: bool = False
     #: How long a browser stays signed in (``essaim.sessions``), hours.
     session_hours: float = 12.0
+    #: SPARQL endpoints a query may call with ``SERVICE`` (each IRI exactly, or every IRI
+    #: under one that ends with ``/``); none by default: ``SERVICE`` is refused.
+    federation_peers: tuple[str, ...] = ()
+    #: Documents an admin's ``LOAD <url>`` may fetch (same matching); none by default.
+    load_sources: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -105,6 +110,32 @@ class SettingsError(ValueError):
     """A setting has a value essaim cannot use; the message names it."""
 
 
+def iri_list(name: str, value: str) -> tuple[str, ...]:
+    """Absolute http(s) IRIs separated by spaces or commas.
+
+    >>> iri_list("ESSAIM_FEDERATION_PEERS", "https://a.example/sparql, http://b.example/q")
+    ('https://a.example/sparql', 'http://b.example/q')
+    """
+    items = tuple(item for item in value.replace(",", " ").split() if item)
+    for item in items:
+        if not item.startswith(("http://", "https://")) or any(c in item for c in '<>"{}|^`\\'):
+            raise SettingsError(f"{name}: {item!r} is not an http:// or https:// IRI")
+    return items
+
+
+def allowed(iri: str, allow_list: tuple[str, ...]) -> bool:
+    """``iri`` is on the list: equal to an entry, or under an entry that ends with ``/``.
+
+    >>> allowed("https://a.example/data/x.ttl", ("https://a.example/data/",))
+    True
+    >>> allowed("https://a.example.evil/sparql", ("https://a.example",))
+    False
+    """
+    return any(
+        iri == entry or (entry.endswith("/") and iri.startswith(entry)) for entry in allow_list
+    )
+
+
 def _server_from_env(env: Mapping[str, str]) -> ServerSettings:
     values: dict[str, object] = {}
     for name, (attribute, kind) in _SERVER_ENV.items():
@@ -119,6 +150,12 @@ def _server_from_env(env: Mapping[str, str]) -> ServerSettings:
         values["public_reads"] = False
     if env.get("ESSAIM_CACHE_REMOTE", "").lower() in ("1", "true", "yes"):
         values["cache_remote"] = True
+    for name, attribute in (
+        ("ESSAIM_FEDERATION_PEERS", "federation_peers"),
+        ("ESSAIM_LOAD_SOURCES", "load_sources"),
+    ):
+        if name in env:
+            values[attribute] = iri_list(name, env[name])
     if "ESSAIM_CORS_ORIGINS" in env:
         values["cors_origins"] = tuple(
             o.strip() for o in env["ESSAIM_CORS_ORIGINS"].split(",") if o.strip()

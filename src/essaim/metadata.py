@@ -29,6 +29,9 @@ META = ox.NamedNode(ns.META_GRAPH)
 SHAPES_GRAPH = ox.NamedNode(ns.SHAPES.rstrip("#"))
 _XSD_DATETIME = ox.NamedNode(ns.XSD + "dateTime")
 _XSD_INTEGER = ox.NamedNode(ns.XSD + "integer")
+_XSD_BOOLEAN = ox.NamedNode(ns.XSD + "boolean")
+#: On an update's record: its writes could not be named before it ran.
+ANY_GRAPH = ox.NamedNode(ns.ESSAIM + "anyGraph")
 
 
 def _n(base: str, local: str) -> ox.NamedNode:
@@ -155,9 +158,13 @@ def read_records(store: Dataset) -> dict[str, GraphRecord]:
     return records
 
 
-def describe_update(user: str, graphs: Sequence[str], when: datetime) -> tuple[str, list[ox.Quad]]:
+def describe_update(
+    user: str, graphs: Sequence[str], when: datetime, *, any_graph: bool = False
+) -> tuple[str, list[ox.Quad]]:
     """The record of one SPARQL Update made through the endpoint: who (the user's pseudonymous
-    IRI), when, and the graphs its text names (``GRAPH``, ``WITH``, ``INTO``, …)."""
+    IRI), when, and the graphs it writes (``prov:generated``). ``any_graph``: the update's
+    writes could not all be named before it ran (an admin's ``DROP ALL``, ``GRAPH ?g``, the
+    default graph): the record says it may have written any graph (``essaim:anyGraph true``)."""
     act = ox.NamedNode(f"{ns.META_GRAPH}/update/{uuid.uuid4().hex}")
     stamp = ox.Literal(when.isoformat(), datatype=_XSD_DATETIME)
     person = ox.NamedNode(user)
@@ -169,4 +176,6 @@ def describe_update(user: str, graphs: Sequence[str], when: datetime) -> tuple[s
         (person, RDF_TYPE, _n(ns.PROV, "Person")),
     ]
     triples += [(act, _n(ns.PROV, "generated"), ox.NamedNode(g)) for g in graphs]
+    if any_graph:
+        triples.append((act, ANY_GRAPH, ox.Literal("true", datatype=_XSD_BOOLEAN)))
     return act.value, [ox.Quad(s, p, o, META) for s, p, o in triples]

@@ -25,7 +25,7 @@ from rich.table import Table
 from essaim import __version__, canned
 from essaim.canned import CannedQueryError, ParameterError
 from essaim.cli.users import users_app
-from essaim.config import Settings, SettingsError
+from essaim.config import Settings, SettingsError, iri_list
 from essaim.docs import build_ontology_docs
 from essaim.execution import Job, QueryFailed, QueryTimeout
 from essaim.execution.standalone import executor_for
@@ -74,7 +74,7 @@ def _friendly(command: Callable[P, R]) -> Callable[P, R]:
             err.print(f"error: {exc}")
         except (
             LoadError, StoreError, BundledDataMissing, UserError, OSError, CannedQueryError,
-            ParameterError,
+            ParameterError, SettingsError,
         ) as exc:  # fmt: skip
             err.print(f"error: {exc}")
         except QueryTimeout as exc:
@@ -493,6 +493,20 @@ def serve_command(
     private: Annotated[
         bool, typer.Option("--private", help="Reads need a token too [env: ESSAIM_PRIVATE_READS].")
     ] = False,
+    federation_peer: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="A SPARQL endpoint that SERVICE may call (repeat for several) "
+            "[env: ESSAIM_FEDERATION_PEERS; default none: SERVICE is refused]"
+        ),
+    ] = None,
+    load_source: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="A URL (or a prefix ending with /) an admin's LOAD may fetch (repeat for "
+            "several) [env: ESSAIM_LOAD_SOURCES; default none]"
+        ),
+    ] = None,
     log_level: Annotated[str, typer.Option(help="uvicorn's log level")] = "info",
     access_log: Annotated[
         bool, typer.Option(help="Log every request (costs throughput on cheap queries).")
@@ -510,6 +524,8 @@ def serve_command(
         "host": host, "port": port, "query_timeout_s": query_timeout, "workers": workers,
         "load_on_start": load_data and server.load_on_start,
         "public_reads": False if private else None,
+        "federation_peers": _iris("--federation-peer", federation_peer),
+        "load_sources": _iris("--load-source", load_source),
     }  # fmt: skip
     server = dataclasses.replace(server, **{k: v for k, v in chosen.items() if v is not None})
     settings = dataclasses.replace(_State.settings, server=server)
@@ -519,6 +535,10 @@ def serve_command(
         asgi(settings, store), host=server.host, port=server.port, log_level=log_level,
         timeout_graceful_shutdown=5, access_log=access_log,
     )  # fmt: skip
+
+
+def _iris(option: str, values: list[str] | None) -> tuple[str, ...] | None:
+    return iri_list(option, " ".join(values)) if values else None
 
 
 app.add_typer(users_app, name="user", help="Accounts and bearer tokens for writing.")

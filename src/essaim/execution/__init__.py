@@ -58,7 +58,8 @@ def allow_list(functions: Iterable[Callable[..., Any]]) -> dict[str, Callable[..
 
 
 class QueryFailed(Exception):
-    """The query did not parse (``syntax``) or could not run (``query``)."""
+    """The query did not parse (``syntax``), could not run (``query``), or was refused before
+    it ran (``refused``: it would call a server that is not allowed)."""
 
     def __init__(self, kind: str, message: str) -> None:
         super().__init__(message)

@@ -35,6 +35,10 @@ class GraphNotFound(StoreError):
     """No graph of that name."""
 
 
+class ProtectedGraphChanged(StoreError):
+    """An update would have changed a graph that only essaim writes; nothing was changed."""
+
+
 @dataclass(frozen=True)
 class GraphWrite:
     """Replace the content of one named graph, atomically, together with metadata changes.
@@ -85,6 +89,13 @@ class Dataset(Protocol):
 
     def update(self, sparql: str) -> None:
         """Run a SPARQL 1.1 Update, atomically."""
+        ...
+
+    def guarded_update(self, sparql: str, *, protected: str, then: str = "") -> None:
+        """Run a user's update, then essaim's own update ``then`` (its write record), as one
+        atomic update; raise :class:`ProtectedGraphChanged` and change nothing when the user's
+        operations would change the graph ``protected`` (whatever their syntax: the graph's
+        content is compared before the update commits)."""
         ...
 
     def write_graph(self, write: GraphWrite) -> None:

@@ -11,36 +11,17 @@ every server, and here they name the same graphs.
 
 The dataset clause stands between the query form and the WHERE clause's first ``{`` (braces in
 a CONSTRUCT template or in a parenthesised expression do not count), after a prologue whose
-``BASE`` and ``PREFIX`` declarations resolve relative IRIs and prefixed names. One lexer
-(:data:`TOKENS`) skips comments, strings and IRIs, where keywords and braces may appear
-harmlessly; the inline-data builder of :mod:`essaim.store.values_clause` uses it too.
+``BASE`` and ``PREFIX`` declarations resolve relative IRIs and prefixed names. The tokens are
+those of :mod:`essaim.sparql_syntax`, so comments, strings and IRIs, where keywords and braces
+may appear harmlessly, are skipped.
 """
 
 from __future__ import annotations
 
 import functools
-import re
 from dataclasses import dataclass
-from urllib.parse import urljoin
 
-import pyoxigraph as ox
-
-TOKENS = re.compile(
-    r"""
-    (?P<comment>\#[^\n\r]*)
-  | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
-               |'(?:[^'\\\n\r]|\\.)*'|"(?:[^"\\\n\r]|\\.)*")
-  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
-  | (?P<pname>(?:[A-Za-z][A-Za-z0-9_\-.]*)?:(?:[A-Za-z0-9_\-.:%]|\\[^\s])*)
-  | (?P<brace>\{)
-  | (?P<close>\})
-  | (?P<word>[A-Za-z_][A-Za-z0-9_]*|[?$][A-Za-z0-9_]+)
-  | (?P<other>\S)
-    """,
-    re.VERBOSE | re.DOTALL,
-)
-_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
-_LOCAL_ESCAPE = re.compile(r"\\(.)")
+from essaim.sparql_syntax import Prologue, tokens
 
 
 @dataclass(frozen=True)
@@ -94,22 +75,17 @@ def _scan(query: str) -> tuple[bool, bool, NamedDataset]:
     the graphs that did."""
     found = False
     resolved = True
-    base: str | None = None
-    prefixes: dict[str, str] = {}
+    prologue = Prologue()
     default: list[str] = []
     named: list[str] = []
-    tokens = [
-        (match.lastgroup or "", match.group())
-        for match in TOKENS.finditer(query)
-        if match.lastgroup != "comment"
-    ]
+    found_tokens = tokens(query)
     previous = ""
     in_template = False
     parentheses = 0
     position = 0
-    while position < len(tokens):
-        kind, text = tokens[position]
-        keyword = text.upper() if kind == "word" else ""
+    while position < len(found_tokens):
+        token = found_tokens[position]
+        kind, text, keyword = token.kind, token.text, token.keyword
         if in_template:
             in_template = kind != "close"
         elif text == "(":
@@ -120,20 +96,23 @@ def _scan(query: str) -> tuple[bool, bool, NamedDataset]:
             if previous != "CONSTRUCT":
                 break
             in_template = True
-        elif keyword == "BASE" and _kind(tokens, position + 1) == "iri":
-            base = _resolve(tokens[position + 1][1][1:-1], base)
-        elif keyword == "PREFIX" and _kind(tokens, position + 2) == "iri":
-            label = tokens[position + 1][1].removesuffix(":")
-            iri = _resolve(tokens[position + 2][1][1:-1], base)
-            if iri is not None:
-                prefixes[label] = iri
+        elif keyword in ("BASE", "PREFIX"):
+            after = prologue.declare(found_tokens, position)
+            prologue.broken = False  # a declaration that cannot be read leaves names unresolved
+            previous = keyword
+            position = max(after, position + 1)
+            continue
         elif keyword == "FROM" and not parentheses:
             found = True
             into = default
-            if _kind(tokens, position + 1) == "word" and tokens[position + 1][1].upper() == "NAMED":
+            if position + 1 < len(found_tokens) and found_tokens[position + 1].keyword == "NAMED":
                 into = named
                 position += 1
-            graph = _graph(tokens, position + 1, base, prefixes)
+            graph = (
+                prologue.resolve(found_tokens[position + 1])
+                if position + 1 < len(found_tokens)
+                else None
+            )
             if graph is None:
                 resolved = False
             else:
@@ -141,33 +120,3 @@ def _scan(query: str) -> tuple[bool, bool, NamedDataset]:
         previous = keyword or text
         position += 1
     return found, resolved, NamedDataset(default, named)
-
-
-def _kind(tokens: list[tuple[str, str]], position: int) -> str:
-    return tokens[position][0] if position < len(tokens) else ""
-
-
-def _graph(
-    tokens: list[tuple[str, str]], position: int, base: str | None, prefixes: dict[str, str]
-) -> str | None:
-    kind = _kind(tokens, position)
-    if kind == "iri":
-        iri = _resolve(tokens[position][1][1:-1], base)
-    elif kind == "pname":
-        label, _, local = tokens[position][1].partition(":")
-        namespace = prefixes.get(label)
-        iri = None if namespace is None else namespace + _LOCAL_ESCAPE.sub(r"\1", local)
-    else:
-        return None
-    if iri is None:
-        return None
-    try:
-        return ox.NamedNode(iri).value
-    except ValueError:
-        return None
-
-
-def _resolve(iri: str, base: str | None) -> str | None:
-    if _SCHEME.match(iri):
-        return iri
-    return None if base is None else urljoin(base, iri)

@@ -29,6 +29,10 @@ from essaim.store.base import (
     UnsupportedOperation,
 )
 from essaim.store.dataset_clause import names_dataset
+from essaim.store.protected import UNCHANGED, guarded_text, marker, refused
+
+#: The custom aggregate of :meth:`EmbeddedStore.guarded_update` (see essaim.store.protected).
+_SAME = ox.NamedNode("urn:essaim:aggregate:same-as-before")
 
 
 class EmbeddedStore:
@@ -133,6 +137,39 @@ class EmbeddedStore:
             self._store.update(sparql)
         except SyntaxError as exc:
             raise QuerySyntaxError(str(exc)) from None
+
+    def guarded_update(self, sparql: str, *, protected: str, then: str = "") -> None:
+        """See :mod:`essaim.store.protected`: the check is a custom aggregate, called by
+        pyoxigraph inside the update's transaction with every triple of the protected graph as
+        the user's operations left it; it answers "unchanged" when they are exactly the triples
+        read just before (the caller serialises writes: ``Node.write``)."""
+        graph = ox.NamedNode(protected)
+        before = {str(q.triple) for q in self._store.quads_for_pattern(None, None, None, graph)}
+        mark = marker()
+
+        class SameAsBefore:
+            def __init__(self) -> None:
+                self.seen: set[str] = set()
+
+            def accumulate(self, term: object) -> None:
+                self.seen.add(str(term) if isinstance(term, ox.Triple) else "")
+
+            def finish(self) -> ox.Literal | None:
+                return UNCHANGED if self.seen == before else None
+
+        check = (
+            f"{{ SELECT ({_SAME}(TRIPLE(?s, ?p, ?o)) AS ?verdict) "
+            f"WHERE {{ GRAPH {graph} {{ ?s ?p ?o }} }} }}"
+        )
+        try:
+            self._store.update(
+                guarded_text(sparql, check, mark, then),
+                custom_aggregate_functions={_SAME: SameAsBefore},
+            )
+        except SyntaxError as exc:
+            raise QuerySyntaxError(str(exc)) from None
+        except (RuntimeError, OSError) as exc:
+            raise refused(protected, mark, str(exc)) or StoreError(str(exc)) from None
 
     def write_graph(self, write: GraphWrite) -> None:
         graph = ox.NamedNode(write.graph)

@@ -71,6 +71,7 @@ from essaim.store.base import (
     UnsupportedOperation,
 )
 from essaim.store.dataset_clause import named_dataset
+from essaim.store.protected import UNCHANGED, guarded_text, marker, refused
 from essaim.store.values_clause import bind_values
 
 if TYPE_CHECKING:
@@ -191,6 +192,34 @@ class RemoteStore:
             response.read()
         finally:
             response.close()
+
+    def guarded_update(self, sparql: str, *, protected: str, then: str = "") -> None:
+        """See :mod:`essaim.store.protected`: the check sends the protected graph's triples,
+        read just before, as inline data, and asks that the graph hold exactly those. The text
+        grows with the graph; it relies on the server applying an update atomically and failing
+        ``DROP GRAPH`` of a missing graph, as ``oxigraph serve`` does. A concurrent writer of
+        the protected graph makes the update fail (closed), never pass."""
+        graph = ox.NamedNode(protected)
+        rows = self._select(f"SELECT ?s ?p ?o WHERE {{ GRAPH {graph} {{ ?s ?p ?o }} }}")
+        before = [tuple(row) for row in rows]
+        if any(isinstance(term, ox.BlankNode) for row in before for term in row):
+            raise UnsupportedOperation(
+                f"the graph {protected} holds blank nodes, which cannot be compared through the "
+                "SPARQL protocol: updates are refused until it holds none"
+            )
+        values = "\n".join(f"({' '.join(str(term) for term in row)})" for row in before)
+        check = (
+            f"{{ SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {graph} {{ ?s ?p ?o }} }} }}\n"
+            f"  FILTER(?n = {len(before)})\n"
+            f"  FILTER NOT EXISTS {{ GRAPH {graph} {{ ?s ?p ?o }}\n"
+            f"    MINUS {{ VALUES (?s ?p ?o) {{\n{values}\n}} }} }}\n"
+            f"  BIND({UNCHANGED} AS ?verdict)"
+        )
+        mark = marker()
+        try:
+            self.update(guarded_text(sparql, check, mark, then))
+        except StoreError as exc:
+            raise refused(protected, mark, str(exc)) or exc from None
 
     def write_graph(self, write: GraphWrite) -> None:
         if write.format.supports_datasets:

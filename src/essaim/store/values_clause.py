@@ -22,10 +22,9 @@ from collections.abc import Mapping
 
 import pyoxigraph as ox
 
+# Comments, strings and IRIs may hold braces and keywords: the one lexer skips them.
+from essaim.sparql_syntax import TOKENS
 from essaim.store.base import StoreError, Term, UnsupportedOperation
-
-# The lexer of dataset_clause: comments, strings and IRIs may hold braces and keywords.
-from essaim.store.dataset_clause import TOKENS
 
 VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _QUERY_FORMS = frozenset({"SELECT", "CONSTRUCT", "DESCRIBE", "ASK"})

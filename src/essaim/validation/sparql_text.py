@@ -1,12 +1,12 @@
-"""Just enough SPARQL lexing to compile SHACL's SPARQL-based constraints: string literals,
-variables, keywords and the brace that opens the WHERE clause, outside comments, IRIs and
-strings."""
+"""What the validation compiler needs of SPARQL texts: string literals, the brace that opens
+the WHERE clause, variables replaced; the tokens come from the one lexer,
+:mod:`essaim.sparql_syntax`."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
+from essaim.sparql_syntax import tokens
 from essaim.validation.errors import ShapesError
 
 
@@ -26,40 +26,26 @@ def sparql_string(text: str) -> str:
     return f'"{escaped}"'
 
 
-TOKENS = re.compile(
-    r"""
-    (?P<comment>\#[^\n\r]*)
-  | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
-               |'(?:[^'\\\n\r]|\\.)*'|"(?:[^"\\\n\r]|\\.)*")
-  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
-  | (?P<var>[?$][A-Za-z0-9_]+)
-  | (?P<word>[A-Za-z_][A-Za-z0-9_\-.]*(?::[A-Za-z0-9_\-.:%]*)?)
-  | (?P<star>\*)
-  | (?P<other>\S)
-    """,
-    re.VERBOSE | re.DOTALL,
-)
-
-
 def sparql_tokens(text: str) -> Iterator[tuple[str, str, int]]:
-    """The tokens of a query (kind, text, offset), comments left out."""
-    for match in TOKENS.finditer(text):
-        kind = match.lastgroup or "other"
-        if kind != "comment":
-            yield kind, match.group(), match.start()
+    """The tokens of a query (kind, text, offset), comments left out: those of
+    :mod:`essaim.sparql_syntax`.
+
+    >>> [kind for kind, _, _ in sparql_tokens("SELECT $this WHERE { $this ex:p 'x' } # {")]
+    ['word', 'var', 'word', 'brace', 'var', 'pname', 'string', 'close']
+    """
+    for token in tokens(text):
+        yield token.kind, token.text, token.start
 
 
 def where_brace(tokens: list[tuple[str, str, int]]) -> int:
     """The offset of the ``{`` that opens the WHERE clause: the first one outside parentheses."""
     depth = 0
     for kind, text, at in tokens:
-        if kind != "other":
-            continue
         if text == "(":
             depth += 1
         elif text == ")":
             depth -= 1
-        elif text == "{" and depth == 0:
+        elif kind == "brace" and depth == 0:
             return at
     raise ShapesError("a SPARQL constraint's query has no WHERE clause")
 

@@ -31,6 +31,7 @@ from essaim.execution import (
     allow_list,
     function_name,
 )
+from essaim.execution.outbound import OutboundGuard
 from essaim.execution.pool import PoolSettings, WorkerPool
 from essaim.execution.snapshots import Snapshots
 from essaim.execution.threads import ThreadExecutor
@@ -105,13 +106,15 @@ class Node:
             self.snapshots = await asyncio.to_thread(
                 Snapshots, self.store, self.settings.data_dir / "snapshots"
             )
-            self.executor = WorkerPool(
+            inner: Executor = WorkerPool(
                 self.snapshots,
                 PoolSettings(server.workers, server.max_heavy, server.heavy_after_s),
                 PAGE_FUNCTIONS,
             )
         else:
-            self.executor = ThreadExecutor(self.store, PAGE_FUNCTIONS, server.workers)
+            inner = ThreadExecutor(self.store, PAGE_FUNCTIONS, server.workers)
+        # Every query, whichever page or protocol sends it, is checked for SERVICE calls.
+        self.executor = OutboundGuard(inner, server.federation_peers)
         await self.executor.start()
 
     def _load_bundled(self) -> None:

@@ -65,6 +65,8 @@ async def run_query(
     try:
         stream = await node.executor.run(job, limit)
     except QueryFailed as exc:
+        if exc.kind == "refused":
+            raise Problem(403, exc.message) from None
         what = "the query does not parse" if exc.kind == "syntax" else "the query could not run"
         raise Problem(400, f"{what}: {exc.message}") from None
     except QueryTimeout as exc:

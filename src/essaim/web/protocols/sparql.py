@@ -24,11 +24,12 @@ from starlette.datastructures import ImmutableMultiDict, MultiDict
 from starlette.responses import Response
 
 from essaim import namespaces as ns
+from essaim.execution.outbound import OutboundRefused, check_loads, check_services
 from essaim.loading import insert_data
 from essaim.metadata import describe_update
-from essaim.store.base import QuerySyntaxError, StoreError
-from essaim.store.update_clause import scan_update, with_using
-from essaim.users import Role
+from essaim.store.base import ProtectedGraphChanged, QuerySyntaxError, StoreError
+from essaim.store.update_clause import UpdateScan, scan_update, sparing, with_using
+from essaim.users import Role, User
 from essaim.web.access import reader, writer
 from essaim.web.edge import BodyTooLarge
 from essaim.web.node import Node, node_of
@@ -259,19 +260,47 @@ async def _update(
                 "parameters",
             )
         update = with_using(update, using, using_named)
-    if ns.META_GRAPH in scan.graphs and user.role != Role.ADMIN:
-        raise Problem(403, f"the metadata graph {ns.META_GRAPH} is written by essaim only")
-    _, record = describe_update(user.iri, scan.graphs, datetime.now(UTC))
-    operations = update.rstrip().removesuffix(";")
-    text = (operations + "\n;\n" if operations.strip() else "") + insert_data(record)
+        scan = scan_update(update)  # the offsets of its operations moved
+    _authorise(user, scan, update, node)
+    _, record = describe_update(user.iri, scan.graphs, datetime.now(UTC), any_graph=scan.any_graph)
 
     def apply() -> None:
-        node.store.update(text)
+        text = update
+        if scan.sweeps:  # an admin's DROP ALL, CLEAR NAMED...: every graph but the metadata
+            text = sparing(update, scan, ns.META_GRAPH, node.store.named_graphs())
+        node.store.guarded_update(text, protected=ns.META_GRAPH, then=insert_data(record))
 
     try:
         await node.write(apply, graphs=None if scan.any_graph else scan.graphs)
+    except ProtectedGraphChanged as exc:
+        raise Problem(403, str(exc)) from None
     except QuerySyntaxError as exc:
         raise Problem(400, f"the update does not parse: {_unshift(str(exc))}") from None
     except StoreError as exc:
         raise Problem(400, f"the update could not run: {exc}") from None
     return Response(status_code=204)
+
+
+def _authorise(user: User, scan: UpdateScan, update: str, node: Node) -> None:
+    """Fail closed: a non-admin's update runs only when every graph it writes is a fixed IRI
+    (:func:`scan_update`); nobody's writes the metadata graph (checked again, whatever the
+    syntax, by the store: ``guarded_update``); ``LOAD`` is an admin's, from an allowed source;
+    ``SERVICE`` calls allowed peers only."""
+    if ns.META_GRAPH in scan.graphs:
+        raise Problem(403, f"the metadata graph {ns.META_GRAPH} is written by essaim only")
+    if scan.loads and user.role != Role.ADMIN:
+        raise Problem(
+            403, f"{user.name} is a {user.role}: LOAD fetches a URL, which only an admin may do"
+        )
+    if scan.unknown and user.role != Role.ADMIN:
+        raise Problem(
+            403,
+            f"{user.name} is a {user.role}, and this update does not name every graph it writes "
+            f"as a fixed IRI ({'; '.join(scan.unknown)}): only an admin may run it",
+        )
+    settings = node.settings.server
+    try:
+        check_loads(scan.loads, settings.load_sources)
+        check_services(update, settings.federation_peers)
+    except OutboundRefused as exc:
+        raise Problem(403, str(exc)) from None
