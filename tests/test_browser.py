@@ -514,6 +514,20 @@ def test_sign_in_upload_through_the_form_and_forgeries_are_refused(
     page.goto(empty_server.url + "/graph?iri=" + quote(graph, safe=""))
     expect(page.locator("h1")).to_have_text(graph)
 
+    # The SPARQL editor sends a signed-in person's updates with the session's CSRF token.
+    page.goto(empty_server.url + "/editor")
+    code = page.locator(".tabPanel.active .CodeMirror")
+    code.click()
+    page.keyboard.press("ControlOrMeta+a")
+    page.keyboard.insert_text(
+        f"INSERT DATA {{ GRAPH <{graph}> {{ <https://example.org/browser> "
+        '<http://purl.org/dc/terms/subject> "from the editor" } }'
+    )
+    with page.expect_response(lambda r: r.url.endswith("/sparql")) as answer:
+        page.locator(".tabPanel.active .yasqe_queryButton").click()
+    assert answer.value.status in (200, 204), answer.value.text()
+    assert graph_size(empty_server, graph) == 2
+
     # Signing out ends the session: the header offers to sign in again.
     page.locator("header form.signout").get_by_role("button", name="Sign out").click()
     expect(page.locator("header .account")).to_contain_text("Sign in")
