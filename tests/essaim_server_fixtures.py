@@ -1,4 +1,7 @@
-"""A real ``essaim serve`` on loopback, for the endpoint's tests.
+"""A real ``essaim serve`` on loopback, for what only a real server shows: query workers killed
+at a time limit, shedding, a response broken mid-stream, several processes, real clients, the
+browser. What a route answers is tested on the node in this process (``essaim_app_fixtures``),
+through the same ``get``/``post``/... methods (``Requests``).
 
 A pytest plugin: a test module takes these fixtures with ``pytest_plugins =
 ["essaim_server_fixtures"]``. Each server is the ``essaim`` command itself, in a subprocess, on
