@@ -48,8 +48,8 @@ lint: $(STAMP) ## ruff: lint and formatting
 typecheck: $(STAMP) ## mypy (strict) over the package
 	$(BIN)/mypy
 
-pytest: $(STAMP) ## The test suite only
-	$(BIN)/python -m pytest
+pytest: $(STAMP) ## The test suite only (and the package's examples), with its 30 slowest tests
+	$(BIN)/python -m pytest --durations=30
 
 docs: $(STAMP) ## Build the ontology's HTML documentation (pyLODE) into build/docs/
 	$(BIN)/essaim docs --output build/docs/ontology.html

@@ -1,15 +1,16 @@
-"""Shared fixtures and the rule for tests that need a system package.
+"""Shared fixtures and the rule for tests that need something the checkout may lack.
 
-A test marked ``@pytest.mark.system("chromium")`` is skipped, with the reason in the summary,
-when the program is missing; when the ``CI`` environment variable is set it fails instead, so
-CI can never skip it silently.
+A test marked ``@pytest.mark.system("chromium")`` (a system program) or ``@pytest.mark.data("kb")``
+(bundled data: ``kb`` or ``codebook``) is skipped, with the reason in the summary, when it is
+missing; when the ``CI`` environment variable is set it fails instead, so CI can never skip it
+silently. Every such skip goes through ``require``.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -19,28 +20,51 @@ from essaim.resources import BundledData, bundled_data
 
 REPO = Path(__file__).resolve().parents[1]
 
-# Real servers on loopback: oxigraph serve (remote store tests) and essaim serve (endpoint tests).
-pytest_plugins = ["oxigraph_server_fixtures", "essaim_server_fixtures"]
+# Real servers on loopback: oxigraph serve (remote store tests) and essaim serve (what only a
+# real server shows); the node in this process, through a test client (what a route answers).
+pytest_plugins = ["oxigraph_server_fixtures", "essaim_server_fixtures", "essaim_app_fixtures"]
 
 
-def system_requirement_outcome(program: str, *, ci: bool, found: bool) -> str | None:
-    """What to do about a missing system program: None (run), 'skip' or 'fail'."""
+def requirement_outcome(*, ci: bool, found: bool) -> str | None:
+    """What to do about a requirement (a system program, bundled data): None (run), 'skip' or
+    'fail'."""
     if found:
         return None
     return "fail" if ci else "skip"
 
 
+def require(found: bool, message: str) -> None:
+    """Go on when ``found``; else skip with ``message``, or fail when CI is set."""
+    outcome = requirement_outcome(ci=bool(os.environ.get("CI")), found=found)
+    if outcome == "fail":
+        pytest.fail(f"{message}; CI is set, so this cannot be skipped", pytrace=False)
+    if outcome == "skip":
+        pytest.skip(message)
+
+
+#: The bundled data a test may need (``@pytest.mark.data(name)``): name → (is it there, what).
+DATA: dict[str, tuple[Callable[[], bool], str]] = {
+    "kb": (lambda: any((REPO / "kb").rglob("*.ttl")), "the knowledge base (kb/*.ttl)"),
+    "codebook": (
+        lambda: any((REPO / "ontology" / "codebook").glob("*.ttl")),
+        "the codebook (ontology/codebook/*.ttl)",
+    ),
+}
+
+
 def pytest_runtest_setup(item: pytest.Item) -> None:
     for marker in item.iter_markers(name="system"):
         program = marker.args[0]
-        outcome = system_requirement_outcome(
-            program, ci=bool(os.environ.get("CI")), found=shutil.which(program) is not None
+        require(
+            shutil.which(program) is not None,
+            f"needs the system program {program!r} (install it: see .ci/run)",
         )
-        message = f"needs the system program {program!r} (install it: see .ci/run)"
-        if outcome == "fail":
-            pytest.fail(f"{message}; CI is set, so this cannot be skipped", pytrace=False)
-        if outcome == "skip":
-            pytest.skip(message)
+    for marker in item.iter_markers(name="data"):
+        name = marker.args[0]
+        if name not in DATA:
+            pytest.fail(f"unknown data {name!r} in a data marker: one of {sorted(DATA)}")
+        present, what = DATA[name]
+        require(present(), f"needs {what}, which this checkout lacks")
 
 
 @pytest.fixture(scope="session")

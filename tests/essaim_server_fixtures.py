@@ -1,4 +1,7 @@
-"""A real ``essaim serve`` on loopback, for the endpoint's tests.
+"""A real ``essaim serve`` on loopback, for what only a real server shows: query workers killed
+at a time limit, shedding, a response broken mid-stream, several processes, real clients, the
+browser. What a route answers is tested on the node in this process (``essaim_app_fixtures``),
+through the same ``get``/``post``/... methods (``Requests``).
 
 A pytest plugin: a test module takes these fixtures with ``pytest_plugins =
 ["essaim_server_fixtures"]``. Each server is the ``essaim`` command itself, in a subprocess, on
@@ -21,6 +24,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -32,8 +36,34 @@ PORT_ATTEMPTS = 3
 GRAPHS = "https://w3id.org/essaim/graph/"
 
 
+class Requests:
+    """``get``, ``post``… on a node, with the arguments of ``httpx.get`` and friends: a test
+    written against them runs against a real server or against the node in this process."""
+
+    def request(self, method: str, url: str, **options: Any) -> httpx.Response:
+        raise NotImplementedError
+
+    def get(self, url: str, **options: Any) -> httpx.Response:
+        return self.request("GET", url, **options)
+
+    def head(self, url: str, **options: Any) -> httpx.Response:
+        return self.request("HEAD", url, **options)
+
+    def options(self, url: str, **options: Any) -> httpx.Response:
+        return self.request("OPTIONS", url, **options)
+
+    def post(self, url: str, **options: Any) -> httpx.Response:
+        return self.request("POST", url, **options)
+
+    def put(self, url: str, **options: Any) -> httpx.Response:
+        return self.request("PUT", url, **options)
+
+    def delete(self, url: str, **options: Any) -> httpx.Response:
+        return self.request("DELETE", url, **options)
+
+
 @dataclass
-class EssaimServer:
+class EssaimServer(Requests):
     url: str
     data_dir: Path
     process: subprocess.Popen[bytes]
@@ -46,6 +76,9 @@ class EssaimServer:
 
     def auth(self, user: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.tokens[user]}"}
+
+    def request(self, method: str, url: str, **options: Any) -> httpx.Response:
+        return httpx.request(method, url, **options)
 
     def worker_pids(self) -> list[int]:
         """The query workers: the server's child processes."""

@@ -1,4 +1,5 @@
-"""The endpoint's HTTP edges, with httpx against a live ``essaim serve``: content negotiation
+"""The endpoint's HTTP edges, with an httpx client on the node served in this process through its
+ASGI edge (``essaim_app_fixtures``: a real store and worker pool): content negotiation
 (q-values, wildcards, specificity, ``format``), the protocol's malformed requests, problem
 details, CORS, the health probe and the two descriptions.
 
@@ -19,9 +20,8 @@ import rdflib
 from rdflib.namespace import RDF, VOID
 
 if TYPE_CHECKING:
-    from essaim_server_fixtures import EssaimServer
+    from essaim_app_fixtures import EssaimApp
 
-pytest_plugins = ["essaim_server_fixtures"]
 pytestmark = [  # rdflib 7 and SPARQLWrapper use rdflib's deprecated ConjunctiveGraph API
     pytest.mark.filterwarnings("ignore:.*ConjunctiveGraph is deprecated:DeprecationWarning"),
     pytest.mark.filterwarnings("ignore:.*default_context is deprecated:DeprecationWarning"),
@@ -63,10 +63,8 @@ def _no_traceback(response: httpx.Response) -> None:
 
 
 @pytest.fixture(scope="module")
-def client(kb_server: EssaimServer) -> Iterator[httpx.Client]:
-    with httpx.Client(
-        base_url=kb_server.url, timeout=30, event_hooks={"response": [_no_traceback]}
-    ) as http:
+def client(kb_app: EssaimApp) -> Iterator[httpx.Client]:
+    with kb_app.client(event_hooks={"response": [_no_traceback]}) as http:
         yield http
 
 
@@ -289,9 +287,9 @@ def test_post_unknown_content_type(client: httpx.Client, content_type: str | Non
     assert "application/sparql-query" in str(body["detail"])
 
 
-def test_query_and_update_in_one_form(client: httpx.Client, kb_server: EssaimServer) -> None:
+def test_query_and_update_in_one_form(client: httpx.Client, kb_app: EssaimApp) -> None:
     form = {"query": ASK, "update": "CLEAR ALL"}
-    problem(client.post("/sparql", data=form, headers=kb_server.auth("admin")), 400)
+    problem(client.post("/sparql", data=form, headers=kb_app.auth("admin")), 400)
     assert get(client, ASK).json()["boolean"] is True  # nothing was cleared
 
 
@@ -299,10 +297,8 @@ def test_form_with_neither(client: httpx.Client) -> None:
     problem(client.post("/sparql", data={"format": "json"}), 400)
 
 
-def test_get_with_update(client: httpx.Client, kb_server: EssaimServer) -> None:
-    response = client.get(
-        "/sparql", params={"update": "CLEAR ALL"}, headers=kb_server.auth("admin")
-    )
+def test_get_with_update(client: httpx.Client, kb_app: EssaimApp) -> None:
+    response = client.get("/sparql", params={"update": "CLEAR ALL"}, headers=kb_app.auth("admin"))
     assert "POST" in str(problem(response, 400)["detail"])
     response = client.get("/sparql", params={"query": ASK, "update": "CLEAR ALL"})
     problem(response, 400)
@@ -365,11 +361,11 @@ def test_syntax_error_position(client: httpx.Client, text: str, method: str) -> 
     assert 1 <= line <= len(text.splitlines())
 
 
-def test_update_syntax_error(client: httpx.Client, kb_server: EssaimServer) -> None:
+def test_update_syntax_error(client: httpx.Client, kb_app: EssaimApp) -> None:
     response = client.post(
         "/sparql",
         content="INSERT DATA { <urn:x:a> <urn:x:b> }",
-        headers={"Content-Type": "application/sparql-update", **kb_server.auth("admin")},
+        headers={"Content-Type": "application/sparql-update", **kb_app.auth("admin")},
     )
     assert re.search(r"\d+:\d+", str(problem(response, 400)["detail"]))
 
@@ -453,18 +449,18 @@ def _count(client: httpx.Client, query: str) -> int:
     return int(row["n"]["value"])
 
 
-def test_void_counts(client: httpx.Client, kb_server: EssaimServer) -> None:
+def test_void_counts(client: httpx.Client, kb_app: EssaimApp) -> None:
     response = client.get("/.well-known/void", headers={"Accept": TURTLE})
     assert response.status_code == 200
     assert media(response) == TURTLE
     void = rdflib.Graph().parse(data=response.text, format="turtle")
-    dataset = rdflib.URIRef(f"{kb_server.url}/.well-known/void#essaim")
+    dataset = rdflib.URIRef(f"{kb_app.url}/.well-known/void#essaim")
     assert (dataset, RDF.type, VOID.Dataset) in void
     [total] = void.objects(dataset, VOID.triples)
     assert total.datatype == XSD_INTEGER
     assert int(total) == _count(client, "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
     assert int(total) > 5000
-    assert void.value(dataset, VOID.sparqlEndpoint) == rdflib.URIRef(kb_server.sparql)
+    assert void.value(dataset, VOID.sparqlEndpoint) == rdflib.URIRef(kb_app.sparql)
     subsets = list(void.objects(dataset, VOID.subset))
     assert rdflib.URIRef("https://w3id.org/essaim/graph/kb/actors/sarthe") in subsets
     for subset in subsets:
@@ -477,14 +473,14 @@ def test_void_counts(client: httpx.Client, kb_server: EssaimServer) -> None:
 
 
 @pytest.mark.parametrize("accept", [TURTLE, RDFXML, JSONLD, NTRIPLES])
-def test_service_description(client: httpx.Client, kb_server: EssaimServer, accept: str) -> None:
+def test_service_description(client: httpx.Client, kb_app: EssaimApp, accept: str) -> None:
     response = client.get("/sparql", headers={"Accept": accept})
     assert response.status_code == 200
     assert media(response) == accept
     parse_as = {TURTLE: "turtle", RDFXML: "xml", JSONLD: "json-ld", NTRIPLES: "nt"}[accept]
     sd = rdflib.Graph().parse(data=response.text, format=parse_as)
     service = rdflib.URIRef(str(response.request.url))
-    assert service == rdflib.URIRef(kb_server.sparql)
+    assert service == rdflib.URIRef(kb_app.sparql)
     assert (service, RDF.type, SD.Service) in sd
     assert sd.value(service, SD.endpoint) == service
     assert SD.SPARQL11Query in set(sd.objects(service, SD.supportedLanguage))

@@ -1,7 +1,10 @@
-"""The endpoint's guarantees, against a real ``essaim serve`` on loopback: who may write, the
-Graph Store Protocol's round trips, SHACL-checked all-or-nothing writes, write records, time
-limits that stop the work, the bound on long-running queries, body limits, and writes seen by
-every query that starts after them, across processes."""
+"""The endpoint's guarantees. On the node served in this process (``essaim_app_fixtures``: its
+ASGI edge, a real store and worker pool): who may write, the Graph Store Protocol's round trips,
+SHACL-checked all-or-nothing writes, write records, the time limit a client asks for, a store in
+use. Against a real ``essaim serve`` on loopback, for what only a real server shows: time limits
+that kill the worker and free its CPU, the bound on long-running queries, a limit met mid-stream,
+body limits on a streamed upload, and writes seen by every query that starts after them, across
+processes."""
 
 from __future__ import annotations
 
@@ -17,6 +20,7 @@ import pyoxigraph as ox
 import pytest
 
 from essaim.users import UserStore, users_path
+from essaim_app_fixtures import EssaimApp
 from essaim_server_fixtures import GRAPHS, EssaimServer
 
 SPARQL_JSON = "application/sparql-results+json"
@@ -27,10 +31,12 @@ INVALID = (  # an initiative without the label, carrier and territory the contra
     b"<http://www.w3.org/1999/02/22-rdf-syntax-ns#type> "
     b"<https://w3id.org/essaim/ontology#Initiative> .\n"
 )
+#: A node: in this process, or a real server.
+Node = EssaimApp | EssaimServer
 
 
-def select(server: EssaimServer, query: str, **params: str) -> list[dict[str, str]]:
-    response = httpx.get(
+def select(server: Node, query: str, **params: str) -> list[dict[str, str]]:
+    response = server.get(
         server.sparql,
         params={"query": query, **params},
         headers={"Accept": SPARQL_JSON},
@@ -42,21 +48,19 @@ def select(server: EssaimServer, query: str, **params: str) -> list[dict[str, st
     ]
 
 
-def count(server: EssaimServer, graph: str) -> int:
+def count(server: Node, graph: str) -> int:
     rows = select(server, f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
     return int(rows[0]["n"])
 
 
-def update(server: EssaimServer, text: str, user: str | None) -> httpx.Response:
+def update(server: Node, text: str, user: str | None) -> httpx.Response:
     headers = {"Content-Type": "application/sparql-update", **(server.auth(user) if user else {})}
-    return httpx.post(server.sparql, content=text.encode(), headers=headers, timeout=60)
+    return server.post(server.sparql, content=text.encode(), headers=headers, timeout=60)
 
 
-def put(
-    server: EssaimServer, graph: str, body: bytes, user: str | None, **kw: str
-) -> httpx.Response:
+def put(server: Node, graph: str, body: bytes, user: str | None, **kw: str) -> httpx.Response:
     headers = {"Content-Type": "application/n-triples", **(server.auth(user) if user else {}), **kw}
-    return httpx.put(
+    return server.put(
         f"{server.url}/rdf-graphs",
         params={"graph": graph},
         content=body,
@@ -73,37 +77,35 @@ def put(
     [(None, 401), ("annotator", 403), ("sarthe", 403), ("editor", 204), ("admin", 204)],
 )
 def test_sparql_update_needs_an_editor_without_prefix(
-    empty_server: EssaimServer, user: str | None, status: int
+    empty_app: EssaimApp, user: str | None, status: int
 ) -> None:
     graph = f"{GRAPHS}tests/update-{user}"
-    response = update(
-        empty_server, f"INSERT DATA {{ GRAPH <{graph}> {{ {VALID.decode()} }} }}", user
-    )
+    response = update(empty_app, f"INSERT DATA {{ GRAPH <{graph}> {{ {VALID.decode()} }} }}", user)
     assert response.status_code == status, response.text
-    assert count(empty_server, graph) == (1 if status == 204 else 0)
+    assert count(empty_app, graph) == (1 if status == 204 else 0)
     if status == 401:
         assert response.headers["www-authenticate"].startswith("Bearer")
         assert response.headers["content-type"] == "application/problem+json"
 
 
-def test_a_wrong_token_is_401_and_writes_nothing(empty_server: EssaimServer) -> None:
+def test_a_wrong_token_is_401_and_writes_nothing(empty_app: EssaimApp) -> None:
     graph = f"{GRAPHS}tests/forged"
     headers = {
         "Authorization": "Bearer essaim_AAAAAAAAAAAA_forged",
         "Content-Type": "application/sparql-update",
     }
-    response = httpx.post(
-        empty_server.sparql,
+    response = empty_app.post(
+        empty_app.sparql,
         headers=headers,
         content=f"INSERT DATA {{ GRAPH <{graph}> {{ {VALID.decode()} }} }}",
     )
     assert response.status_code == 401
     assert 'error="invalid_token"' in response.headers["www-authenticate"]
-    basic = httpx.post(
-        empty_server.sparql, headers={**headers, "Authorization": "Basic eDp5"}, content=b""
+    basic = empty_app.post(
+        empty_app.sparql, headers={**headers, "Authorization": "Basic eDp5"}, content=b""
     )
     assert basic.status_code == 401
-    assert count(empty_server, graph) == 0
+    assert count(empty_app, graph) == 0
 
 
 @pytest.mark.parametrize(
@@ -117,36 +119,36 @@ def test_a_wrong_token_is_401_and_writes_nothing(empty_server: EssaimServer) -> 
     ],
 )
 def test_graph_store_writes_follow_roles_and_prefixes(
-    empty_server: EssaimServer, user: str | None, graph: str, status: int
+    empty_app: EssaimApp, user: str | None, graph: str, status: int
 ) -> None:
-    response = put(empty_server, graph, VALID, user)
+    response = put(empty_app, graph, VALID, user)
     assert response.status_code == status, response.text
     if status != 201:
         assert response.headers["content-type"] == "application/problem+json"
         if graph != f"{GRAPHS}meta":
-            assert count(empty_server, graph) == 0
+            assert count(empty_app, graph) == 0
 
 
-def test_private_reads_need_a_token(start_server: Callable[..., EssaimServer]) -> None:
-    server = start_server("--no-load", "--private")
-    anonymous = httpx.get(server.sparql, params={"query": "ASK {}"})
+def test_private_reads_need_a_token(start_app: Callable[..., EssaimApp]) -> None:
+    node = start_app(load_on_start=False, public_reads=False)
+    anonymous = node.get(node.sparql, params={"query": "ASK {}"})
     assert anonymous.status_code == 401
-    reader = httpx.get(server.sparql, params={"query": "ASK {}"}, headers=server.auth("annotator"))
+    reader = node.get(node.sparql, params={"query": "ASK {}"}, headers=node.auth("annotator"))
     assert reader.status_code == 200 and reader.json()["boolean"] is True
 
 
 # -- the Graph Store Protocol --------------------------------------------------------------------
 
 
-def test_graph_store_round_trip(empty_server: EssaimServer) -> None:
+def test_graph_store_round_trip(empty_app: EssaimApp) -> None:
     base = f"{GRAPHS}tests/round-trip"
-    url = f"{empty_server.url}/rdf-graphs/tests/round-trip"
+    url = f"{empty_app.url}/rdf-graphs/tests/round-trip"
     turtle = (
         b"@prefix dct: <http://purl.org/dc/terms/> .\n"
         b'<https://example.org/a> dct:title "A", "B"@fr .\n'
     )
-    created = httpx.put(
-        url, content=turtle, headers={"Content-Type": "text/turtle", **empty_server.auth("editor")}
+    created = empty_app.put(
+        url, content=turtle, headers={"Content-Type": "text/turtle", **empty_app.auth("editor")}
     )
     assert created.status_code == 201, created.text
     assert created.headers["location"] == url
@@ -156,88 +158,89 @@ def test_graph_store_round_trip(empty_server: EssaimServer) -> None:
         ("application/ld+json", ox.RdfFormat.JSON_LD),
         ("application/rdf+xml", ox.RdfFormat.RDF_XML),
     ]:
-        got = httpx.get(url, headers={"Accept": accept})
+        got = empty_app.get(url, headers={"Accept": accept})
         assert got.status_code == 200 and got.headers["content-type"].startswith(accept)
         triples = {t for t in ox.parse(got.content, format=fmt)}
         assert len(triples) == 2, (accept, got.text)
-    indirect = httpx.get(
-        f"{empty_server.url}/rdf-graphs", params={"graph": base}, headers={"Accept": "text/turtle"}
+    indirect = empty_app.get(
+        f"{empty_app.url}/rdf-graphs", params={"graph": base}, headers={"Accept": "text/turtle"}
     )
     assert indirect.status_code == 200 and b"example.org/a" in indirect.content
-    head = httpx.head(url)
+    head = empty_app.head(url)
     assert head.status_code == 200 and head.content == b""
-    merged = httpx.post(
+    merged = empty_app.post(
         url,
         content=VALID,
-        headers={"Content-Type": "application/n-triples", **empty_server.auth("editor")},
+        headers={"Content-Type": "application/n-triples", **empty_app.auth("editor")},
     )
     assert merged.status_code == 204
-    assert count(empty_server, base) == 3
-    replaced = httpx.put(
+    assert count(empty_app, base) == 3
+    replaced = empty_app.put(
         url,
         content=VALID,
-        headers={"Content-Type": "application/n-triples", **empty_server.auth("editor")},
+        headers={"Content-Type": "application/n-triples", **empty_app.auth("editor")},
     )
     assert replaced.status_code == 204
-    assert count(empty_server, base) == 1
-    assert httpx.delete(url, headers=empty_server.auth("editor")).status_code == 204
-    assert httpx.get(url).status_code == 404
-    assert httpx.delete(url, headers=empty_server.auth("editor")).status_code == 404
+    assert count(empty_app, base) == 1
+    assert empty_app.delete(url, headers=empty_app.auth("editor")).status_code == 204
+    assert empty_app.get(url).status_code == 404
+    assert empty_app.delete(url, headers=empty_app.auth("editor")).status_code == 404
 
 
-def test_post_to_the_service_creates_a_graph(empty_server: EssaimServer) -> None:
-    response = httpx.post(
-        f"{empty_server.url}/rdf-graphs",
+def test_post_to_the_service_creates_a_graph(empty_app: EssaimApp) -> None:
+    response = empty_app.post(
+        f"{empty_app.url}/rdf-graphs",
         content=VALID,
-        headers={"Content-Type": "application/n-triples", **empty_server.auth("sarthe")},
+        headers={"Content-Type": "application/n-triples", **empty_app.auth("sarthe")},
     )
     assert response.status_code == 201, response.text
     location = response.headers["location"]
-    assert location.startswith(f"{empty_server.url}/rdf-graphs/territories/sarthe/")
+    assert location.startswith(f"{empty_app.url}/rdf-graphs/territories/sarthe/")
     assert (
-        b"example.org/s" in httpx.get(location, headers={"Accept": "application/n-triples"}).content
+        b"example.org/s"
+        in empty_app.get(location, headers={"Accept": "application/n-triples"}).content
     )
     # a client that takes the Location for the graph's name finds it with ?graph= too
-    indirect = httpx.get(f"{empty_server.url}/rdf-graphs", params={"graph": location})
+    indirect = empty_app.get(f"{empty_app.url}/rdf-graphs", params={"graph": location})
     assert indirect.status_code == 200 and b"example.org/s" in indirect.content
 
 
 def test_an_invalid_put_is_422_with_the_report_and_changes_nothing(
-    empty_server: EssaimServer,
+    empty_app: EssaimApp,
 ) -> None:
     graph = f"{GRAPHS}tests/kept"
-    assert put(empty_server, graph, VALID, "editor").status_code in (201, 204)
-    response = put(empty_server, graph, INVALID, "editor")
+    assert put(empty_app, graph, VALID, "editor").status_code in (201, 204)
+    response = put(empty_app, graph, INVALID, "editor")
     assert response.status_code == 422
     assert response.headers["content-type"] == "application/problem+json"
     report = response.json()["report"]
     assert report["conforms"] is False and report["results"]
     assert any("broken" in (r["focus"] or "") for r in report["results"])
-    as_turtle = put(empty_server, graph, INVALID, "editor", Accept="text/turtle")
+    as_turtle = put(empty_app, graph, INVALID, "editor", Accept="text/turtle")
     assert as_turtle.status_code == 422 and as_turtle.headers["content-type"].startswith(
         "text/turtle"
     )
     shapes = {t.object for t in ox.parse(as_turtle.content, format=ox.RdfFormat.TURTLE)}
     assert ox.NamedNode("http://www.w3.org/ns/shacl#ValidationReport") in shapes
-    rows = select(empty_server, f"SELECT ?s WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
+    rows = select(empty_app, f"SELECT ?s WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
     assert rows == [{"s": "https://example.org/s"}]
 
 
-def test_a_body_that_does_not_parse_is_400_with_its_position(empty_server: EssaimServer) -> None:
+def test_a_body_that_does_not_parse_is_400_with_its_position(empty_app: EssaimApp) -> None:
     response = put(
-        empty_server, f"{GRAPHS}tests/garbled", b"<https://example.org/s> <p> .\n", "editor"
+        empty_app, f"{GRAPHS}tests/garbled", b"<https://example.org/s> <p> .\n", "editor"
     )
     assert response.status_code == 400
     assert "request body:1:" in response.json()["detail"]
 
 
-def test_writes_are_recorded_under_the_pseudonymous_user(empty_server: EssaimServer) -> None:
+def test_writes_are_recorded_under_the_pseudonymous_user(empty_app: EssaimApp) -> None:
     graph = f"{GRAPHS}tests/recorded"
-    assert put(empty_server, graph, VALID, "editor").status_code in (201, 204)
-    iri = UserStore(users_path(empty_server.data_dir)).get("editor")
+    assert put(empty_app, graph, VALID, "editor").status_code in (201, 204)
+    iri = UserStore(users_path(empty_app.data_dir)).get("editor")
     assert iri is not None
     rows = select(
-        empty_server,
+        empty_app,
         f"""
         PREFIX prov: <http://www.w3.org/ns/prov#>
         SELECT ?user WHERE {{ GRAPH <{GRAPHS}meta> {{
@@ -248,25 +251,25 @@ def test_writes_are_recorded_under_the_pseudonymous_user(empty_server: EssaimSer
     target = f"{GRAPHS}tests/updated"
     assert (
         update(
-            empty_server, f"INSERT DATA {{ GRAPH <{target}> {{ {VALID.decode()} }} }}", "admin"
+            empty_app, f"INSERT DATA {{ GRAPH <{target}> {{ {VALID.decode()} }} }}", "admin"
         ).status_code
         == 204
     )
     rows = select(
-        empty_server,
+        empty_app,
         f"""
         PREFIX prov: <http://www.w3.org/ns/prov#>
         SELECT ?user ?when WHERE {{ GRAPH <{GRAPHS}meta> {{ ?act prov:generated <{target}> ;
             prov:wasAssociatedWith ?user ; prov:endedAtTime ?when }} }}""",
     )
-    admin = UserStore(users_path(empty_server.data_dir)).get("admin")
+    admin = UserStore(users_path(empty_app.data_dir)).get("admin")
     assert admin is not None and [r["user"] for r in rows] == [admin.iri]
-    dump = httpx.get(
-        empty_server.sparql,
+    dump = empty_app.get(
+        empty_app.sparql,
         params={"query": "CONSTRUCT WHERE { ?s ?p ?o }"},
         headers={"Accept": "application/n-triples"},
     ).text
-    for secret in empty_server.tokens.values():
+    for secret in empty_app.tokens.values():
         assert secret not in dump
     assert '"editor"' not in dump and '"admin"' not in dump
 
@@ -312,11 +315,11 @@ def test_a_runaway_query_is_stopped_and_its_worker_replaced(
     assert httpx.get(server.sparql, params={"query": "ASK {}"}).status_code == 200
 
 
-def test_a_client_may_ask_for_a_shorter_limit_not_a_longer_one(kb_server: EssaimServer) -> None:
-    short = httpx.get(kb_server.sparql, params={"query": CARTESIAN, "timeout": "0.5"}, timeout=60)
+def test_a_client_may_ask_for_a_shorter_limit_not_a_longer_one(kb_app: EssaimApp) -> None:
+    short = kb_app.get(kb_app.sparql, params={"query": CARTESIAN, "timeout": "0.5"}, timeout=60)
     assert short.status_code == 503 and short.json()["time_limit_s"] == 0.5
     for bad in ("0", "-1", "soon"):
-        response = httpx.get(kb_server.sparql, params={"query": "ASK {}", "timeout": bad})
+        response = kb_app.get(kb_app.sparql, params={"query": "ASK {}", "timeout": bad})
         assert response.status_code in (400, 422), bad
 
 
@@ -450,7 +453,7 @@ def test_writes_and_queries_across_processes(start_server: Callable[..., EssaimS
     assert len(snapshots) <= 4, snapshots  # old checkpoints are removed once no worker uses them
 
 
-def test_the_server_refuses_a_store_in_use(tmp_path: Path, empty_server: EssaimServer) -> None:
+def test_the_server_refuses_a_store_in_use(tmp_path: Path, empty_app: EssaimApp) -> None:
     import subprocess
 
     from essaim_server_fixtures import essaim_binary
@@ -459,7 +462,7 @@ def test_the_server_refuses_a_store_in_use(tmp_path: Path, empty_server: EssaimS
         [
             str(essaim_binary()),
             "--data-dir",
-            str(empty_server.data_dir),
+            str(empty_app.data_dir),
             "serve",
             "--no-load",
             "--port",
@@ -474,7 +477,7 @@ def test_the_server_refuses_a_store_in_use(tmp_path: Path, empty_server: EssaimS
     assert "in use by another process" in result.stderr and "Traceback" not in result.stderr
 
 
-def test_graph_names_in_urls_are_escaped(empty_server: EssaimServer) -> None:
+def test_graph_names_in_urls_are_escaped(empty_app: EssaimApp) -> None:
     graph = "https://example.org/a graph"  # not an IRI
-    response = httpx.get(f"{empty_server.url}/rdf-graphs?graph={quote(graph)}")
+    response = empty_app.get(f"{empty_app.url}/rdf-graphs?graph={quote(graph)}")
     assert response.status_code == 400 and "not a valid IRI" in response.json()["detail"]

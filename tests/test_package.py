@@ -11,7 +11,7 @@ from pathlib import Path, PurePosixPath
 import pytest
 from typer.testing import CliRunner
 
-from conftest import system_requirement_outcome
+from conftest import require, requirement_outcome
 from essaim import namespaces as ns
 from essaim.cli import app
 from essaim.loading import load
@@ -117,7 +117,20 @@ def test_installed_wheel_carries_the_data_and_works_without_a_checkout(tmp_path:
     ("ci", "found", "expected"),
     [(False, True, None), (True, True, None), (False, False, "skip"), (True, False, "fail")],
 )
-def test_missing_system_program_skips_locally_and_fails_in_ci(
+def test_a_missing_requirement_skips_locally_and_fails_in_ci(
     ci: bool, found: bool, expected: str | None
 ) -> None:
-    assert system_requirement_outcome("chromium", ci=ci, found=found) == expected
+    assert requirement_outcome(ci=ci, found=found) == expected
+
+
+@pytest.mark.parametrize(
+    ("ci", "raised"), [("", pytest.skip.Exception), ("true", pytest.fail.Exception)]
+)
+def test_require_skips_or_fails_what_is_missing(
+    monkeypatch: pytest.MonkeyPatch, ci: str, raised: type[BaseException]
+) -> None:
+    """The one way system programs and bundled data (kb/, the codebook) are required."""
+    monkeypatch.setenv("CI", ci)
+    require(True, "present")  # nothing happens
+    with pytest.raises(raised, match="needs kb/"):
+        require(False, "needs kb/")

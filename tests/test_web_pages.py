@@ -1,6 +1,7 @@
-"""The human-facing half of ``essaim serve`` over HTTP, against a real server: pages for every
-kind of resource, dereferencing with content negotiation, the canned queries as typed API
-operations and pages, the cache, the network picture, languages, escaping."""
+"""The human-facing half of ``essaim serve``, served in this process through its ASGI edge on a
+real store and worker pool (``essaim_app_fixtures``): pages for every kind of resource,
+dereferencing with content negotiation, the canned queries as typed API operations and pages,
+the cache, the network picture, languages, escaping."""
 
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ import pyoxigraph as ox
 import pytest
 
 from essaim.canned import bundled_queries
-from essaim_server_fixtures import GRAPHS, EssaimServer
+from essaim_app_fixtures import EssaimApp
+from essaim_server_fixtures import GRAPHS
 
 KB = "https://w3id.org/essaim/kb/"
 FOUNDING = KB + "initiative/sarthe-ceas72-mise-en-reseau-ess"
@@ -28,17 +30,16 @@ BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 QUERIES = sorted(bundled_queries())
 
 
-def page(server: EssaimServer, path: str, lang: str = "fr", **params: str) -> httpx.Response:
-    response = httpx.get(
+def page(server: EssaimApp, path: str, lang: str = "fr", **params: str) -> httpx.Response:
+    response = server.get(
         server.url + path,
         params=params,
-        timeout=60,
         headers={"Accept": BROWSER, "Accept-Language": lang},
     )
     return response
 
 
-def html(server: EssaimServer, path: str, lang: str = "fr", **params: str) -> str:
+def html(server: EssaimApp, path: str, lang: str = "fr", **params: str) -> str:
     response = page(server, path, lang, **params)
     assert response.status_code == 200, (path, response.text[:500])
     assert response.headers["content-type"].startswith("text/html")
@@ -52,8 +53,8 @@ def embedded_json_ld(text: str) -> dict[str, object]:
     return data
 
 
-def test_home_shows_what_the_base_holds(kb_server: EssaimServer) -> None:
-    text = html(kb_server, "/", "en")
+def test_home_shows_what_the_base_holds(kb_app: EssaimApp) -> None:
+    text = html(kb_app, "/", "en")
     assert "What the knowledge base holds" in text
     assert 'href="/kb/initiative/sarthe-ceas72-mise-en-reseau-ess"' in text
     for name in QUERIES:
@@ -61,15 +62,15 @@ def test_home_shows_what_the_base_holds(kb_server: EssaimServer) -> None:
     assert "Accueil" not in text and 'lang="en"' in text
 
 
-def test_the_founding_initiative_page(kb_server: EssaimServer) -> None:
-    text = html(kb_server, "/kb/initiative/sarthe-ceas72-mise-en-reseau-ess")
+def test_the_founding_initiative_page(kb_app: EssaimApp) -> None:
+    text = html(kb_app, "/kb/initiative/sarthe-ceas72-mise-en-reseau-ess")
     assert "Mise en réseau des structures de l&#39;ESS" in text  # the French title, escaped
     assert 'href="/kb/actor/ceas-72"' in text and "Porteur" in text
     assert "Freins" in text and "<blockquote>La méconnaissance de la notion" in text
     assert 'src="/network.svg?initiative=' in text
     data = embedded_json_ld(text)
     assert data["@type"] == "Project" and data["@id"] == FOUNDING
-    english = html(kb_server, "/kb/initiative/sarthe-ceas72-mise-en-reseau-ess", "en")
+    english = html(kb_app, "/kb/initiative/sarthe-ceas72-mise-en-reseau-ess", "en")
     assert "Networking social and solidarity economy organisations" in english
     assert "Barriers" in english and "Success factors" in english
 
@@ -83,25 +84,25 @@ def test_the_founding_initiative_page(kb_server: EssaimServer) -> None:
         ("/kb/document/sarthe-ceas72-mise-en-reseau-ess", "Mise en réseau", "Thing"),
     ],
 )
-def test_pages_of_each_kind(kb_server: EssaimServer, path: str, expected: str, kind: str) -> None:
-    text = html(kb_server, path)
+def test_pages_of_each_kind(kb_app: EssaimApp, path: str, expected: str, kind: str) -> None:
+    text = html(kb_app, path)
     assert f"<h1>{expected}" in text
     assert embedded_json_ld(text)["@type"] == kind
 
 
-def test_actor_territory_and_concept_pages_link_their_world(kb_server: EssaimServer) -> None:
-    actor = html(kb_server, "/kb/actor/ceas-72")
+def test_actor_territory_and_concept_pages_link_their_world(kb_app: EssaimApp) -> None:
+    actor = html(kb_app, "/kb/actor/ceas-72")
     assert 'href="/kb/initiative/sarthe-ceas72-mise-en-reseau-ess"' in actor
     assert 'href="/codebook/actor-type/association"' in actor and "/network.svg?actor=" in actor
-    territory = html(kb_server, "/kb/territory/sarthe")
+    territory = html(kb_app, "/kb/territory/sarthe")
     assert 'href="/kb/territory/pays-de-la-loire"' in territory  # part of
     assert 'href="/kb/initiative/sarthe-ceas72-mise-en-reseau-ess"' in territory
-    concept = html(kb_server, "/codebook/barrier/lack-of-time", "en")
+    concept = html(kb_app, "/codebook/barrier/lack-of-time", "en")
     assert "Lack of time" in concept and "<blockquote>" in concept
 
 
-def test_an_unknown_resource_is_404(kb_server: EssaimServer) -> None:
-    response = page(kb_server, "/kb/actor/nobody-at-all")
+def test_an_unknown_resource_is_404(kb_app: EssaimApp) -> None:
+    response = page(kb_app, "/kb/actor/nobody-at-all")
     assert response.status_code == 404 and "nobody-at-all" in response.text
 
 
@@ -116,25 +117,25 @@ def test_an_unknown_resource_is_404(kb_server: EssaimServer) -> None:
 )
 @pytest.mark.parametrize("iri", [FOUNDING, CEAS, LACK_OF_TIME])
 def test_resources_dereference_as_rdf(
-    kb_server: EssaimServer, accept: str, fmt: ox.RdfFormat, iri: str
+    kb_app: EssaimApp, accept: str, fmt: ox.RdfFormat, iri: str
 ) -> None:
     path = iri.replace("https://w3id.org/essaim", "")
-    response = httpx.get(kb_server.url + path, headers={"Accept": accept}, timeout=60)
+    response = kb_app.get(kb_app.url + path, headers={"Accept": accept})
     assert response.status_code == 200 and response.headers["content-type"].startswith(accept)
     triples = list(ox.parse(response.content, format=fmt))
     subjects = {t.subject for t in triples}
     assert ox.NamedNode(iri) in subjects
     assert len(triples) > 3
-    by_param = httpx.get(
-        kb_server.url + path,
+    by_param = kb_app.get(
+        kb_app.url + path,
         params={"format": fmt.file_extension if fmt != ox.RdfFormat.TURTLE else "turtle"},
     )
     assert by_param.status_code in (200, 400)
 
 
-def test_evidence_passages_come_with_the_description(kb_server: EssaimServer) -> None:
-    response = httpx.get(
-        kb_server.url + "/kb/action/sarthe-ceas72-2006-working-day",
+def test_evidence_passages_come_with_the_description(kb_app: EssaimApp) -> None:
+    response = kb_app.get(
+        kb_app.url + "/kb/action/sarthe-ceas72-2006-working-day",
         headers={"Accept": "text/turtle"},
     )
     triples = list(ox.parse(response.content, format=ox.RdfFormat.TURTLE))
@@ -142,27 +143,25 @@ def test_evidence_passages_come_with_the_description(kb_server: EssaimServer) ->
     assert any(t.predicate == exact for t in triples)  # the blank-node selector, two levels down
 
 
-def test_graph_pages(kb_server: EssaimServer) -> None:
-    listing = html(kb_server, "/graphs")
+def test_graph_pages(kb_app: EssaimApp) -> None:
+    listing = html(kb_app, "/graphs")
     graph = GRAPHS + "kb/cases/sarthe-ceas72-mise-en-reseau-ess"
     assert quote(graph, safe="") in listing
-    detail = html(kb_server, "/graph", iri=graph)
+    detail = html(kb_app, "/graph", iri=graph)
     assert "kb/cases/sarthe-ceas72-mise-en-reseau-ess.ttl" in detail and "sha256" in detail
-    assert page(kb_server, "/graph", iri=GRAPHS + "nothing").status_code == 404
+    assert page(kb_app, "/graph", iri=GRAPHS + "nothing").status_code == 404
 
 
-def test_the_ontology_page(kb_server: EssaimServer) -> None:
-    text = html(kb_server, "/ontology")
+def test_the_ontology_page(kb_app: EssaimApp) -> None:
+    text = html(kb_app, "/ontology")
     assert "essaim" in text and "Initiative" in text
-    turtle = httpx.get(kb_server.url + "/ontology", headers={"Accept": "text/turtle"}, timeout=60)
+    turtle = kb_app.get(kb_app.url + "/ontology", headers={"Accept": "text/turtle"})
     assert turtle.headers["content-type"].startswith("text/turtle")
     assert any(True for _ in ox.parse(turtle.content, format=ox.RdfFormat.TURTLE))
 
 
-def test_the_network_picture(kb_server: EssaimServer) -> None:
-    response = httpx.get(
-        kb_server.url + "/network.svg", params={"initiative": FOUNDING}, timeout=60
-    )
+def test_the_network_picture(kb_app: EssaimApp) -> None:
+    response = kb_app.get(kb_app.url + "/network.svg", params={"initiative": FOUNDING})
     assert response.status_code == 200 and response.headers["content-type"].startswith(
         "image/svg+xml"
     )
@@ -171,11 +170,11 @@ def test_the_network_picture(kb_server: EssaimServer) -> None:
     assert len(circles) >= 24
     assert 'href="/kb/actor/ceas-72"' in response.text
     for bad in ({}, {"initiative": FOUNDING, "actor": CEAS}, {"actor": "not an iri"}):
-        assert httpx.get(kb_server.url + "/network.svg", params=bad).status_code in (400, 422)
+        assert kb_app.get(kb_app.url + "/network.svg", params=bad).status_code in (400, 422)
 
 
-def test_language_switch_sets_a_cookie(kb_server: EssaimServer) -> None:
-    with httpx.Client(base_url=kb_server.url, headers={"Accept": BROWSER}) as client:
+def test_language_switch_sets_a_cookie(kb_app: EssaimApp) -> None:
+    with kb_app.client(headers={"Accept": BROWSER}) as client:
         switched = client.get("/", params={"lang": "en"})
         assert "What the knowledge base holds" in switched.text
         assert switched.cookies.get("lang") == "en"
@@ -187,9 +186,9 @@ def test_language_switch_sets_a_cookie(kb_server: EssaimServer) -> None:
 
 
 def test_every_canned_query_is_an_api_operation_with_typed_parameters(
-    kb_server: EssaimServer,
+    kb_app: EssaimApp,
 ) -> None:
-    document = httpx.get(kb_server.url + "/openapi.json").json()
+    document = kb_app.get(kb_app.url + "/openapi.json").json()
     for name, query in bundled_queries().items():
         operation = document["paths"][f"/api/queries/{name}"]["get"]
         declared = {p["name"]: p for p in operation["parameters"]}
@@ -213,10 +212,10 @@ def test_every_canned_query_is_an_api_operation_with_typed_parameters(
     ],
 )
 def test_canned_queries_answer_in_every_results_format(
-    kb_server: EssaimServer, name: str, fmt: str, media: str
+    kb_app: EssaimApp, name: str, fmt: str, media: str
 ) -> None:
     params = {"format": fmt} | required_values(name)
-    response = httpx.get(f"{kb_server.url}/api/queries/{name}", params=params, timeout=60)
+    response = kb_app.get(f"{kb_app.url}/api/queries/{name}", params=params)
     assert response.status_code == 200, response.text
     assert response.headers["content-type"].startswith(media)
     if fmt == "json":
@@ -243,17 +242,17 @@ def required_values(name: str) -> dict[str, str]:
     }
 
 
-def test_a_required_parameter_is_required_in_the_api(kb_server: EssaimServer) -> None:
+def test_a_required_parameter_is_required_in_the_api(kb_app: EssaimApp) -> None:
     for name, query in bundled_queries().items():
         for parameter in query.parameters:
             if parameter.required:
-                response = httpx.get(f"{kb_server.url}/api/queries/{name}")
+                response = kb_app.get(f"{kb_app.url}/api/queries/{name}")
                 assert response.status_code == 422 and parameter.name in response.text
 
 
-def test_a_canned_query_as_a_download(kb_server: EssaimServer) -> None:
-    response = httpx.get(
-        f"{kb_server.url}/api/queries/barriers-by-territory",
+def test_a_canned_query_as_a_download(kb_app: EssaimApp) -> None:
+    response = kb_app.get(
+        f"{kb_app.url}/api/queries/barriers-by-territory",
         params={"territory": SARTHE, "format": "csv", "download": "1"},
     )
     assert (
@@ -275,9 +274,9 @@ def test_a_canned_query_as_a_download(kb_server: EssaimServer) -> None:
     ],
 )
 def test_a_wrong_parameter_is_422_naming_it(
-    kb_server: EssaimServer, params: dict[str, str], parameter: str | None
+    kb_app: EssaimApp, params: dict[str, str], parameter: str | None
 ) -> None:
-    response = httpx.get(f"{kb_server.url}/api/queries/barriers-by-territory", params=params)
+    response = kb_app.get(f"{kb_app.url}/api/queries/barriers-by-territory", params=params)
     if parameter is None:
         assert response.status_code == 200  # unknown query-string keys are ignored, as HTTP APIs do
         return
@@ -298,36 +297,36 @@ def test_a_wrong_parameter_is_422_naming_it(
     ],
 )
 def test_injection_attempts_are_refused_or_bound_harmlessly(
-    kb_server: EssaimServer, hostile: str
+    kb_app: EssaimApp, hostile: str
 ) -> None:
-    before = httpx.get(
-        kb_server.sparql, params={"query": "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }"}
+    before = kb_app.get(
+        kb_app.sparql, params={"query": "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }"}
     ).json()
-    response = httpx.get(
-        f"{kb_server.url}/api/queries/barriers-by-territory", params={"territory": hostile}
+    response = kb_app.get(
+        f"{kb_app.url}/api/queries/barriers-by-territory", params={"territory": hostile}
     )
     assert response.status_code == 422
-    after = httpx.get(
-        kb_server.sparql, params={"query": "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }"}
+    after = kb_app.get(
+        kb_app.sparql, params={"query": "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }"}
     ).json()
     assert before == after
 
 
-def test_canned_query_page_runs_with_the_form(kb_server: EssaimServer) -> None:
-    text = html(kb_server, "/queries/barriers-by-territory", "en", run="1", territory=SARTHE)
+def test_canned_query_page_runs_with_the_form(kb_app: EssaimApp) -> None:
+    text = html(kb_app, "/queries/barriers-by-territory", "en", run="1", territory=SARTHE)
     assert '<table class="results">' in text and "kb:territory/sarthe" in text
     assert "format=csv&amp;download=1" in text
-    bad = html(kb_server, "/queries/barriers-by-territory", "en", run="1", territory="nope")
+    bad = html(kb_app, "/queries/barriers-by-territory", "en", run="1", territory="nope")
     assert "parameter &#39;territory&#39;" in bad
-    assert page(kb_server, "/queries/no-such-query").status_code == 404
+    assert page(kb_app, "/queries/no-such-query").status_code == 404
 
 
-def test_cached_answers_never_predate_a_write(start_server: Callable[..., EssaimServer]) -> None:
-    server = start_server()
+def test_cached_answers_never_predate_a_write(start_app: Callable[..., EssaimApp]) -> None:
+    server = start_app()
     url = f"{server.url}/api/queries/barriers-by-territory"
     params = {"territory": SARTHE, "format": "csv"}
-    first = httpx.get(url, params=params, timeout=60)
-    second = httpx.get(url, params=params, timeout=60)
+    first = server.get(url, params=params)
+    second = server.get(url, params=params)
     assert first.headers["x-essaim-cache"] == "miss" and second.headers["x-essaim-cache"] == "hit"
     assert first.text == second.text
     new = KB + "initiative/cache-test"
@@ -335,13 +334,13 @@ def test_cached_answers_never_predate_a_write(start_server: Callable[..., Essaim
         INSERT DATA {{ GRAPH <{GRAPHS}tests/cache> {{
           <{new}> a essaim:Initiative ; essaim:territory <{SARTHE}> ;
                   essaim:hasBarrier <https://w3id.org/essaim/codebook/barrier/lack-of-time> }} }}"""
-    written = httpx.post(
+    written = server.post(
         server.sparql,
         content=insert.encode(),
         headers={"Content-Type": "application/sparql-update", **server.auth("editor")},
     )
     assert written.status_code == 204
-    third = httpx.get(url, params=params, timeout=60)
+    third = server.get(url, params=params)
     assert third.headers["x-essaim-cache"] == "miss"
     assert third.text != first.text
     rows = list(csv.DictReader(io.StringIO(third.text)))
@@ -353,15 +352,15 @@ def test_cached_answers_never_predate_a_write(start_server: Callable[..., Essaim
 
 
 def test_html_unsafe_labels_are_escaped_everywhere(
-    start_server: Callable[..., EssaimServer],
+    start_app: Callable[..., EssaimApp],
 ) -> None:
-    server = start_server("--no-load")
+    server = start_app(load_on_start=False)
     label = '<script>alert("x")</script><img src=x onerror=alert(1)>'
     actor = KB + "actor/xss"
     insert = f"""INSERT DATA {{ GRAPH <{GRAPHS}tests/xss> {{
         <{actor}> a <https://w3id.org/essaim/ontology#Organisation> ;
             <http://www.w3.org/2004/02/skos/core#prefLabel> {json.dumps(label)}@fr . }} }}"""
-    written = httpx.post(
+    written = server.post(
         server.sparql,
         content=insert.encode(),
         headers={"Content-Type": "application/sparql-update", **server.auth("admin")},
@@ -372,17 +371,17 @@ def test_html_unsafe_labels_are_escaped_everywhere(
         ("/editor", {"run": "1", "query": f"SELECT * {{ <{actor}> ?p ?o }}"}),
         ("/network.svg", {"actor": actor}),
     ]:
-        text = httpx.get(server.url + path, params=params, headers={"Accept": BROWSER}).text
+        text = server.get(server.url + path, params=params, headers={"Accept": BROWSER}).text
         assert "<script>alert" not in text and "<img src=x" not in text, path
         if path != "/network.svg":  # an actor without partners: no label drawn
             assert "&lt;script&gt;alert" in text, path
 
 
-def test_an_answer_larger_than_the_first_chunk_is_cached_too(kb_server: EssaimServer) -> None:
-    url = f"{kb_server.url}/api/queries/co-occurring-barriers-and-success-factors"
+def test_an_answer_larger_than_the_first_chunk_is_cached_too(kb_app: EssaimApp) -> None:
+    url = f"{kb_app.url}/api/queries/co-occurring-barriers-and-success-factors"
     params = {"format": "json", "lang": "fr"}
-    first = httpx.get(url, params=params, timeout=60)
-    second = httpx.get(url, params=params, timeout=60)
+    first = kb_app.get(url, params=params)
+    second = kb_app.get(url, params=params)
     assert len(first.content) > 64 * 1024  # it came from the worker in several frames
     assert first.headers["x-essaim-cache"] == "miss" and second.headers["x-essaim-cache"] == "hit"
     assert first.json() == second.json()
