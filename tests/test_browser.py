@@ -43,9 +43,11 @@ XSS_LABEL = "<script>window.__pwned=1</script><img src=x onerror=window.__pwned=
 expect.set_options(timeout=20_000)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    """One headless Chromium for the whole module."""
+    """One headless Chromium for the whole module, closed with it: Playwright's sync API keeps
+    an event loop running in the main thread while it is open, which later tests' asyncio.run
+    (the command line's query, the executors) cannot share."""
     executable = shutil.which("chromium") or "/usr/bin/chromium"
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
