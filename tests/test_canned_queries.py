@@ -155,6 +155,8 @@ def _action_timeline(store: EmbeddedStore, found: list[Row]) -> None:
 def _action_timeline_all(store: EmbeddedStore, found: list[Row]) -> None:
     assert len(found) == 10
     assert [r["year"] for r in found][:2] == ["2004", "2006"]
+    # L65: the support role since 2004 is the carrier's earlier, separate activity
+    assert [r["prior"] for r in found][:2] == ["true", "false"]
     last = found[-1]
     assert last["action"] == KB + "action/sarthe-ceas72-research-action-social-innovation"
     assert last["year"] is None, "undated actions come last"
@@ -163,24 +165,30 @@ def _action_timeline_all(store: EmbeddedStore, found: list[Row]) -> None:
     assert "Sarthe Educ Environnement" in cast(str, cafes["partners"])
 
 
+# The barriers the founding case says the initiative met (the « Freins » section and the
+# one-sentence summary); the nine of the 2006 diagnosis are needs it set out to address.
+MET_BARRIERS = 4
+
+
 def _barriers(store: EmbeddedStore, found: list[Row]) -> None:
-    assert len(found) == 13 and {r["territory"] for r in found} == {SARTHE}
+    assert len(found) == MET_BARRIERS and {r["territory"] for r in found} == {SARTHE}
+    assert cb("barrier/sectoral-silos") not in {r["barrier"] for r in found}
     [lack] = pick(found, barrier=cb("barrier/lack-of-facilitation-resources"))
     assert lack["initiatives"] == "1" and lack["passages"] == "1"
     assert lack["dimension"] == cb("barrier/resources-and-constraints")
     assert lack["barrierLabel"] == "Insuffisance des moyens d'animation"
     assert lack["level"] == cb("territory-level/departement") and lack["territoryLabel"] == "Sarthe"
-    [silos] = pick(found, barrier=cb("barrier/sectoral-silos"))
-    assert silos["passages"] == "3"
+    [awareness] = pick(found, barrier=cb("barrier/low-awareness-of-ess"))
+    assert awareness["passages"] == "1", "the « Freins » line, not the diagnosis bullet"
 
 
 def _barriers_in_france(store: EmbeddedStore, found: list[Row]) -> None:
-    assert len(found) == 13, "the Sarthe initiative rolls up to France through essaim:partOf"
+    assert len(found) == MET_BARRIERS, "the Sarthe initiative rolls up to France (essaim:partOf)"
     assert {r["territory"] for r in found} == {KB + "territory/france"}
 
 
 def _success_factors(store: EmbeddedStore, found: list[Row]) -> None:
-    assert len(found) == 8
+    assert len(found) == 4, "the factors that worked, not those anticipated (L135-139)"
     assert {r["territory"] for r in found} == {KB + "territory/pays-de-la-loire"}
     [facilitation] = pick(found, factor=cb("success-factor/sustained-facilitation"))
     assert facilitation["dimension"] == cb("success-factor/process-dynamics")
@@ -188,7 +196,7 @@ def _success_factors(store: EmbeddedStore, found: list[Row]) -> None:
 
 
 def _co_occurring(store: EmbeddedStore, found: list[Row]) -> None:
-    assert len(found) == 8
+    assert len(found) == 4
     assert {r["barrier"] for r in found} == {cb("barrier/lack-of-facilitation-resources")}
     assert cb("success-factor/sustained-facilitation") in {r["factor"] for r in found}
     for row in found:
@@ -214,10 +222,12 @@ def _no_rows(store: EmbeddedStore, found: list[Row]) -> None:
 
 
 def _strategies(store: EmbeddedStore, found: list[Row]) -> None:
-    assert len(found) == 8
+    # L91/L93: advocacy proposed to decision-makers, a wish, not a strategy followed
+    assert len(found) == 4, "one row per success factor that worked"
     for row in found:
-        assert row["strategy"] == cb("scaling-strategy/dissemination")
-        assert row["family"] == cb("scaling-strategy/scaling-out")
+        assert row["strategy"] == cb("scaling-strategy/policy-advocacy")
+        assert row["strategyMode"] == cb("statement-mode/proposed")
+        assert row["family"] == cb("scaling-strategy/scaling-up")
         assert row["initiatives"] == "1" and row["scaledInitiatives"] == "0"
         assert row["possibleInitiatives"] == "1"
 
@@ -255,7 +265,7 @@ def _expected_pairs(store: EmbeddedStore) -> tuple[int, int, int, int, int]:
 def _cross_sector(store: EmbeddedStore, found: list[Row]) -> None:
     [row] = found
     pairs, by_sector, cross_sector, by_family, cross_family = _expected_pairs(store)
-    assert pairs == 24 * 23 // 2
+    assert pairs == 23 * 22 // 2
     assert row["territory"] == SARTHE and row["initiative"] == INITIATIVE
     assert row["pairs"] == str(pairs)
     assert row["sectorPairs"] == str(by_sector) and row["crossSectorPairs"] == str(cross_sector)
@@ -277,19 +287,30 @@ def _cross_sector_everywhere(store: EmbeddedStore, found: list[Row]) -> None:
 
 
 def _bridging(store: EmbeddedStore, found: list[Row]) -> None:
-    assert len(found) == 24, "every participant of the founding case"
+    assert len(found) == 23, "every participant of the founding case"
     assert all(r["bridging"] == "false" and r["initiatives"] == "1" for r in found)
     [ceas] = pick(found, actor=KB + "actor/ceas-72")
     assert set(cast(str, ceas["roles"]).split(", ")) >= {"Carrier", "Coordinator"}
-    assert ceas["coParticipants"] == "23" and ceas["territoryNames"] == "Sarthe"
+    assert ceas["coParticipants"] == "22" and ceas["territoryNames"] == "Sarthe"
 
 
 def _profile(store: EmbeddedStore, found: list[Row]) -> None:
     assert {r["initiative"] for r in found} == {INITIATIVE}
-    [lack] = pick(found, value=cb("barrier/lack-of-facilitation-resources"))
-    assert lack["fact"] == ESSAIM + "hasBarrier" and lack["factLabel"] == "has barrier"
+    [lack] = pick(
+        found, value=cb("barrier/lack-of-facilitation-resources"), fact=ESSAIM + "hasBarrier"
+    )
+    assert lack["factLabel"] == "has barrier"
     assert lack["passage"] == "L’absence de moyens pour assurer l’animation de la dynamique"
-    assert len(pick(found, value=cb("barrier/sectoral-silos"))) == 3, "one row per passage"
+    silos = pick(found, value=cb("barrier/sectoral-silos"))
+    assert len(silos) == 3, "one row per passage"
+    assert {r["fact"] for r in silos} == {ESSAIM + "hasCodedFact"}
+    assert {r["mode"] for r in silos} == {cb("statement-mode/addressed-need")}
+    # the shortcut shows the « Freins » passage only, not the diagnosis bullet
+    awareness = pick(found, value=cb("barrier/low-awareness-of-ess"), fact=ESSAIM + "hasBarrier")
+    assert [r["passage"] for r in awareness] == [
+        "La méconnaissance de la notion d’Economie Sociale par ses acteurs et les partenaires "
+        "(notamment collectivités locales)"
+    ]
     [outcome] = pick(found, fact=ESSAIM + "scalingOutcome")
     assert outcome["value"] == cb("scaling-outcome/possible") and outcome["passage"]
     assert pick(found, fact=ESSAIM + "territory", value=SARTHE)
@@ -302,10 +323,8 @@ def _profile(store: EmbeddedStore, found: list[Row]) -> None:
 
 
 def _resources(store: EmbeddedStore, found: list[Row]) -> None:
-    assert {r["resourceType"] for r in found} == {
-        cb("resource-type/volunteer-commitment"),
-        cb("resource-type/staff-time"),
-    }
+    # L149: « exclusivement ... bénévole »: no staff time
+    assert {r["resourceType"] for r in found} == {cb("resource-type/volunteer-commitment")}
     for row in found:
         assert row["category"] == cb("resource-type/human-resources")
         assert cast(str, row["passages"]).startswith("L’animation de cette démarche")
@@ -320,7 +339,10 @@ def _concept_usage(store: EmbeddedStore, found: list[Row]) -> None:
         cb("barrier/no-common-support-place"),
     }
     assert {r["initiative"] for r in found} == {INITIATIVE}
-    assert {r["property"] for r in found} == {ESSAIM + "hasBarrier"}
+    assert {r["property"] for r in found} == {ESSAIM + "hasBarrier", ESSAIM + "concept"}
+    assert {r["used"] for r in pick(found, property=ESSAIM + "hasBarrier")} == {
+        cb("barrier/lack-of-facilitation-resources")
+    }
     assert_passages_match_offsets(store, found)
 
 
@@ -338,6 +360,50 @@ def _search(store: EmbeddedStore, found: list[Row]) -> None:
     assert KB + "finding/sarthe-ceas72-diagnosis-01" in backs
     assert all(cast(str, r["passage"]).startswith("L’ESS est peu identifiée") for r in found)
     assert_passages_match_offsets(store, found)
+
+
+def _factors_by_outcome(store: EmbeddedStore, found: list[Row]) -> None:
+    # the rolled-up SI-DRIVE dimension of the one barrier met under it
+    [row] = found
+    assert row["territory"] == SARTHE and row["outcome"] == cb("scaling-outcome/possible")
+    assert row["scaled"] == "false" and row["scheme"] == cb("barrier")
+    assert row["initiatives"] == "1" and row["initiativesWithOutcome"] == "1"
+    assert float(cast(str, row["share"])) == 1.0
+
+
+def _funding_by_outcome(store: EmbeddedStore, found: list[Row]) -> None:
+    # L149: the founding case's only funding model is volunteer time
+    [row] = found
+    assert row["instrument"] == cb("funding-instrument/volunteer-time-only")
+    assert row["outcome"] == cb("scaling-outcome/possible") and row["scaled"] == "false"
+    assert row["initiatives"] == row["initiativesWithOutcome"] == "1"
+
+
+def _actor_types_by_outcome(store: EmbeddedStore, found: list[Row]) -> None:
+    types = {r["actorType"]: r for r in found}
+    for family in ("association", "cooperative", "mutual-society", "public-body", "ess-family"):
+        assert cb("actor-type/" + family) in types, family
+    assert all(r["territory"] == SARTHE and r["initiativesWithOutcome"] == "1" for r in found)
+    family = types[cb("actor-type/ess-family")]
+    parts = int(cast(str, family["participants"]))
+    assert parts > int(cast(str, types[cb("actor-type/association")]["participants"]))
+
+
+def _codes_by_section(store: EmbeddedStore, found: list[Row]) -> None:
+    by = {(r["sectionType"], r["mode"]): r for r in found}
+    assert {r["scheme"] for r in found} == {cb("barrier")}
+    met = by[(cb("section-type/barriers"), cb("statement-mode/encountered"))]
+    assert met["passages"] == met["sectionPassages"] == "3"
+    needs = by[(cb("section-type/presentation"), cb("statement-mode/addressed-need"))]
+    assert needs["passages"] == "11" and int(cast(str, needs["sectionPassages"])) > 11
+    assert 0 < float(cast(str, needs["share"])) < 1
+    assert (cb("section-type/barriers"), cb("statement-mode/addressed-need")) not in by
+
+
+def _scaling_paths(store: EmbeddedStore, found: list[Row]) -> None:
+    # L23 reports independent initiatives elsewhere: no recorded path, one row to show it
+    [row] = found
+    assert row["initiative"] == INITIATIVE and row["path"] is None and row["toTerritory"] is None
 
 
 EXPECTED: dict[str, Expectation] = {
@@ -367,7 +433,7 @@ EXPECTED: dict[str, Expectation] = {
         [({"outcome": "cb:scaling-outcome/achieved"}, _no_rows)],
     ),
     "scaling-strategies-and-factors": Expectation(
-        {"strategy": "cb:scaling-strategy/dissemination"}, _strategies
+        {"strategy": "cb:scaling-strategy/policy-advocacy"}, _strategies
     ),
     "cross-sector-partnership-ratio": Expectation(
         {"territory": "kb:territory/sarthe", "initiative": INITIATIVE},
@@ -387,11 +453,24 @@ EXPECTED: dict[str, Expectation] = {
         [({"concept": "cb:role/partner"}, _concept_usage_role)],
     ),
     "search-passages": Expectation({"text": "l'ESS est PEU identifiée"}, _search),
+    "factors-by-scaling-outcome": Expectation(
+        {"territory": "kb:territory/sarthe", "concept": "cb:barrier/resources-and-constraints"},
+        _factors_by_outcome,
+    ),
+    "funding-by-scaling-outcome": Expectation({"territory": SARTHE}, _funding_by_outcome),
+    "actor-types-by-scaling-outcome": Expectation({"territory": SARTHE}, _actor_types_by_outcome),
+    "codes-by-section": Expectation({"scheme": "cb:barrier"}, _codes_by_section),
+    "scaling-paths": Expectation({"initiative": INITIATIVE}, _scaling_paths),
 }
 
 # Queries whose sample values give an optional parameter.
 NARROWED = {
     "action-timeline",
+    "actor-types-by-scaling-outcome",
+    "codes-by-section",
+    "factors-by-scaling-outcome",
+    "funding-by-scaling-outcome",
+    "scaling-paths",
     "barriers-by-territory",
     "co-occurring-barriers-and-success-factors",
     "conditions-by-scaling-outcome",
@@ -413,6 +492,127 @@ RDFLIB_RUNS = {
     "scaling-strategies-and-factors",
     "success-factors-by-territory",
 }
+
+
+# --------------------------------------------------------------------------------------------
+# The comparative queries on a small multi-case fixture (synthetic test data, marked as such)
+
+COMPARATIVE = Path(__file__).parent / "data" / "comparative"
+SYNTH = "https://example.org/synthetic/"
+LAND = SYNTH + "territory/land"
+
+
+@pytest.fixture(scope="module")
+def comparative_store() -> Iterator[EmbeddedStore]:
+    """The ontology and the synthetic four-initiative fixture, loaded with validation."""
+    dataset = EmbeddedStore()
+    load(dataset, [DATA.ontology, COMPARATIVE.resolve()], base=Path("/"))
+    yield dataset
+    dataset.close()
+
+
+def test_the_fixture_says_it_is_synthetic_test_data() -> None:
+    graph = rdflib.Graph().parse(COMPARATIVE / "four-initiatives.ttl")
+    kinds = {str(o) for o in graph.objects(rdflib.URIRef(SYNTH + "dataset"), rdflib.DCTERMS.type)}
+    assert kinds == {"synthetic test data"}
+    assert "SYNTHETIC TEST DATA" in (COMPARATIVE / "four-initiatives.ttl").read_text("utf-8")
+
+
+def land_rows(found: list[Row], **where: str) -> list[Row]:
+    return pick(found, territory=LAND, **where)
+
+
+def test_factors_by_outcome_give_shares_with_denominators_and_roll_up(
+    comparative_store: EmbeddedStore, queries: dict[str, CannedQuery]
+) -> None:
+    found = rows(comparative_store, queries["factors-by-scaling-outcome"], {})
+    achieved = cb("scaling-outcome/achieved")
+    [time] = land_rows(found, outcome=achieved, concept=cb("barrier/lack-of-time"))
+    assert (time["initiatives"], time["initiativesWithOutcome"]) == ("1", "2")
+    assert float(cast(str, time["share"])) == 0.5 and time["scaled"] == "true"
+    # lack of time (A) and lack of facilitation resources (D) roll up to their dimension
+    [dimension] = land_rows(
+        found, outcome=achieved, concept=cb("barrier/resources-and-constraints")
+    )
+    assert (dimension["initiatives"], dimension["share"]) == ("2", "1")
+    # a need addressed (B's sectoral silos, no shortcut) is not a barrier met
+    assert not pick(found, concept=cb("barrier/sectoral-silos"))
+    [failed] = land_rows(
+        found, outcome=cb("scaling-outcome/not-achieved"), concept=cb("barrier/lack-of-time")
+    )
+    assert failed["scaled"] == "false" and failed["initiativesWithOutcome"] == "1"
+    # per territory: the north has one achieved initiative, the region two
+    [north] = pick(
+        found,
+        territory=SYNTH + "territory/north",
+        outcome=achieved,
+        concept=cb("barrier/lack-of-time"),
+    )
+    assert north["initiativesWithOutcome"] == "1"
+
+
+def test_funding_by_outcome_on_the_fixture(
+    comparative_store: EmbeddedStore, queries: dict[str, CannedQuery]
+) -> None:
+    found = land_rows(rows(comparative_store, queries["funding-by-scaling-outcome"], {}))
+    shares = {
+        (r["instrument"], r["outcome"]): (r["initiatives"], r["initiativesWithOutcome"])
+        for r in found
+    }
+    assert shares == {
+        (cb("funding-instrument/grant"), cb("scaling-outcome/achieved")): ("2", "2"),
+        (cb("funding-instrument/membership-fees"), cb("scaling-outcome/partial")): ("1", "1"),
+        (cb("funding-instrument/volunteer-time-only"), cb("scaling-outcome/not-achieved")): (
+            "1",
+            "1",
+        ),
+    }
+
+
+def test_actor_types_by_outcome_on_the_fixture(
+    comparative_store: EmbeddedStore, queries: dict[str, CannedQuery]
+) -> None:
+    found = rows(comparative_store, queries["actor-types-by-scaling-outcome"], {"territory": LAND})
+    achieved = cb("scaling-outcome/achieved")
+    [mutual] = pick(found, outcome=achieved, actorType=cb("actor-type/mutual-society"))
+    assert (mutual["initiatives"], mutual["initiativesWithOutcome"]) == ("1", "2")
+    assert float(cast(str, mutual["share"])) == 0.5
+    [family] = pick(found, outcome=achieved, actorType=cb("actor-type/ess-family"))
+    assert (family["initiatives"], family["participants"]) == ("2", "3")
+
+
+def test_codes_by_section_on_the_fixture(
+    comparative_store: EmbeddedStore, queries: dict[str, CannedQuery]
+) -> None:
+    found = rows(comparative_store, queries["codes-by-section"], {})
+    assert {
+        (r["sectionType"], r["scheme"], r["passages"], r["sectionPassages"]) for r in found
+    } == {
+        (cb("section-type/barriers"), cb("barrier"), "1", "1"),
+        (cb("section-type/success-factors"), cb("success-factor"), "1", "1"),
+    }
+
+
+def test_scaling_paths_on_the_fixture(
+    comparative_store: EmbeddedStore, queries: dict[str, CannedQuery]
+) -> None:
+    found = rows(comparative_store, queries["scaling-paths"], {})
+    north = SYNTH + "initiative/reseau-nord"
+    [event] = pick(found, initiative=north, path=SYNTH + "scaling-event/reseau-nord-to-south")
+    assert event["fromTerritory"] == SYNTH + "territory/north"
+    assert event["toTerritory"] == SYNTH + "territory/south" and event["year"] == "2015"
+    assert event["strategy"] == cb("scaling-strategy/dissemination")
+    assert event["toInitiative"] == SYNTH + "initiative/reseau-sud"
+    assert cast(str, event["passages"]).startswith("En 2015, la méthode a été reprise")
+    # C derived from A is a path from A to C, never the other way
+    [link] = pick(found, path=ESSAIM + "derivedFrom")
+    assert (link["initiative"], link["toInitiative"]) == (north, SYNTH + "initiative/reseau-sud")
+    empty = {r["initiative"] for r in found if r["path"] is None}
+    assert empty == {
+        SYNTH + "initiative/atelier-nord",
+        SYNTH + "initiative/reseau-sud",
+        SYNTH + "initiative/jardin-ecole-sud",
+    }
 
 
 # --------------------------------------------------------------------------------------------
@@ -958,7 +1158,8 @@ def test_cli_runs_a_canned_query_with_parameters(data_dir: Path) -> None:
     assert code == 0, out
     bindings = json.loads(out)["results"]["bindings"]
     barriers = {b["barrier"]["value"] for b in bindings}
-    assert cb("barrier/lack-of-facilitation-resources") in barriers and len(barriers) == 13
+    assert cb("barrier/lack-of-facilitation-resources") in barriers
+    assert len(barriers) == MET_BARRIERS
     assert {b["territory"]["value"] for b in bindings} == {SARTHE}
     assert {b["lang"]["value"] for b in bindings} == {"fr"}
 
@@ -966,7 +1167,7 @@ def test_cli_runs_a_canned_query_with_parameters(data_dir: Path) -> None:
 def test_cli_prints_rows_as_a_table(data_dir: Path) -> None:
     code, out = cli(data_dir, "query", "barriers-by-territory", "-p", f"territory={SARTHE}")
     assert code == 0, out
-    assert "Lack of facilitation resources" in out and "13 row(s)" in out
+    assert "Lack of facilitation resources" in out and f"{MET_BARRIERS} row(s)" in out
 
 
 @pytest.mark.parametrize(
@@ -998,7 +1199,7 @@ def test_cli_plain_sparql_still_works_and_takes_no_parameters(data_dir: Path) ->
     code, out = cli(data_dir, "query", query)
     assert code == 0 and out.strip() == "true"
     code, out = cli(data_dir, "query", f"@{DATA.queries / 'bridging-actors.rq'}")
-    assert code == 0 and "24 row(s)" in out
+    assert code == 0 and "23 row(s)" in out
     code, out = cli(data_dir, "query", query, "--param", "x=1")
     assert code == 1 and "parameter 'x'" in out
 

@@ -29,8 +29,16 @@ MAPPINGS = (SKOS.exactMatch, SKOS.closeMatch, SKOS.broadMatch, SKOS.narrowMatch,
 SCHEMES = (
     "barrier", "success-factor", "condition", "scaling-strategy", "scaling-outcome", "impact",
     "sector", "value", "action-type", "actor-type", "role", "section-type", "audience",
-    "resource-type", "territory-level", "finding-kind",
+    "resource-type", "territory-level", "finding-kind", "statement-mode", "development-stage",
+    "coding-status", "indicator", "scaling-result", "funding-instrument",
 )  # fmt: skip
+
+# The schemes whose concepts can code a passage (essaim:codableOnPassage true); the others are
+# descriptive, and a coding annotation refuses their concepts.
+CODABLE = {
+    "barrier", "success-factor", "condition", "impact", "scaling-strategy", "scaling-outcome",
+    "scaling-result", "value", "sector",
+}  # fmt: skip
 
 SI_DRIVE = (
     "needs", "concepts-and-understanding", "actors-and-governance", "process-dynamics",
@@ -51,15 +59,15 @@ REQUIRED: dict[str, tuple[str, ...]] = {
         *SI_DRIVE,
         "local-actor-commitment", "demonstrated-added-value", "sustained-facilitation",
         "mutual-interest", "shared-values", "economic-weight-of-ess", "common-goal",
-        "partnership-approach",
+        "partnership-approach", "local-adaptation",
     ),
     "condition": (
         "dedicated-facilitation-resources", "long-term-commitment", "regular-reactivation",
-        "mutual-knowledge",
+        "mutual-knowledge", "local-fit",
     ),
     "impact": (
         "cross-sector-contacts", "ess-awareness-raised", "networking-interest-anchored",
-        "wide-public-reach",
+        "wide-public-reach", "reflection-stimulated",
     ),
     "scaling-strategy": (
         "scaling-out", "scaling-up", "scaling-deep", "dissemination", "social-franchise",
@@ -103,6 +111,21 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     ),
     "territory-level": ("commune", "epci", "departement", "region", "country"),
     "finding-kind": ("diagnosis", "perspective", "common-interest", "argument"),
+    "statement-mode": ("encountered", "addressed-need", "anticipated", "proposed", "observed"),
+    "development-stage": ("emergence", "consolidation", "scaling"),
+    "coding-status": ("extracted", "suggested", "coded", "agreed", "adjudicated", "curated"),
+    "indicator": (
+        "member-organisations", "beneficiaries", "volunteers", "staff-fte", "budget",
+        "territories-covered", "events-held",
+    ),
+    "scaling-result": (
+        "new-partnerships", "partner-adoption", "public-policy-influence", "growth-in-numbers",
+        "resources-mobilised", "not-yet-scaled",
+    ),
+    "funding-instrument": (
+        "grant", "public-contract", "membership-fees", "sales", "in-kind", "volunteer-time-only",
+        "no-dedicated-funding",
+    ),
 }  # fmt: skip
 
 # Where the brief places concepts: these must be top concepts of their scheme...
@@ -491,3 +514,32 @@ def test_actor_types_explain_listed_as_versus_actor_type() -> None:
         for o in graph.objects(scheme_iri("actor-type"), p)
     )
     assert "listedAs" in text and "actorType" in text
+
+
+ESSAIM = rdflib.Namespace("https://w3id.org/essaim/ontology#")
+
+
+@pytest.mark.parametrize("name", [p.name for p in codebook_files()])
+def test_scheme_says_whether_it_is_codable_on_a_passage(name: str) -> None:
+    slug = name.removesuffix(".ttl")
+    values = list(graph_of(name).objects(scheme_iri(slug), ESSAIM.codableOnPassage))
+    assert len(values) == 1, f"{slug} needs exactly one essaim:codableOnPassage"
+    assert isinstance(values[0], rdflib.Literal) and values[0].datatype == rdflib.XSD.boolean
+    assert values[0].toPython() is (slug in CODABLE), slug
+
+
+def test_every_shortcut_carries_a_codable_scheme() -> None:
+    onto = rdflib.Graph().parse(REPO / "ontology" / "essaim.ttl")
+    carried = {str(s).removeprefix(CODEBOOK) for s in onto.objects(None, ESSAIM.shortcutScheme)}
+    assert carried == CODABLE
+
+
+def test_only_achieved_and_partial_count_as_scaled() -> None:
+    graph = graph_of("scaling-outcome.ttl")
+    scaled = {
+        str(c).rsplit("/", 1)[-1]
+        for c, v in graph.subject_objects(ESSAIM.countsAsScaled)
+        if v.toPython() is True
+    }
+    assert scaled == {"achieved", "partial"}
+    assert len(set(graph.subjects(ESSAIM.countsAsScaled, None))) == 5

@@ -169,3 +169,44 @@ def test_the_checks_catch_an_undefined_term(ontology_graph: rdflib.Graph) -> Non
     defined = set(terms(ontology_graph))
     used = {t for t in vocabulary_terms_used(graph) if str(t).startswith(ns.ESSAIM)}
     assert used - defined == {ESSAIM.hasBarier}
+
+
+# Every term of 0.1.0: none may disappear (a term whose meaning changes is deprecated instead).
+TERMS_0_1_0 = (
+    "Action", "Actor", "CaseDocument", "Finding", "Initiative", "Organisation", "Participation",
+    "Proposal", "ResourceUse", "Section", "SimilarInitiativeMention", "Statistic",
+    "SupportScheme", "Territory", "actionPartner", "actionType", "actorType", "amount",
+    "audience", "carrier", "caseDocument", "codeScheme", "codedFact", "comparator", "currency",
+    "endOffset", "endYear", "entry", "evidence", "findingKind", "fullText", "hasAction",
+    "hasBarrier", "hasCondition", "hasFinding", "hasImpact", "hasParticipation", "hasProposal",
+    "hasScalingStrategy", "hasSection", "hasStatistic", "hasSuccessFactor", "heading",
+    "initiative", "involvesYouth", "listedAs", "measure", "mentionsSimilarInitiatives",
+    "officialCode", "order", "organiser", "partOf", "participant", "participantCount",
+    "providedBy", "resourceType", "role", "runBy", "scalingOutcome", "scalingPotential", "scope",
+    "sectionType", "sector", "sha256", "similarTo", "sourceFile", "startOffset", "startYear",
+    "statement", "succeededBy", "summary", "territory", "territoryLevel", "unit", "upholdsValue",
+    "usesResource", "value", "withinScheme", "year",
+)  # fmt: skip
+
+
+def test_versioned_with_a_prior_version_and_a_changelog(ontology_graph: rdflib.Graph) -> None:
+    g = ontology_graph
+    assert str(g.value(ONTOLOGY, OWL.versionInfo)) == "0.2.0"
+    assert g.value(ONTOLOGY, OWL.versionIRI) == rdflib.URIRef(ns.ONTOLOGY_IRI + "/0.2.0")
+    assert g.value(ONTOLOGY, OWL.priorVersion) == rdflib.URIRef(ns.ONTOLOGY_IRI + "/0.1.0")
+    changelog = (REPO / "ontology" / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert "## 0.2.0" in changelog and "## 0.1.0" in changelog
+
+
+def test_no_term_of_the_prior_version_was_removed(ontology_graph: rdflib.Graph) -> None:
+    defined = {str(t).removeprefix(ns.ESSAIM) for t in terms(ontology_graph)}
+    assert len(TERMS_0_1_0) > 60
+    assert set(TERMS_0_1_0) <= defined, sorted(set(TERMS_0_1_0) - defined)
+
+
+def test_deprecated_terms_say_what_replaces_them(ontology_graph: rdflib.Graph) -> None:
+    g = ontology_graph
+    for term in g.subjects(OWL.deprecated, rdflib.Literal(True)):
+        assert g.value(term, rdflib.namespace.DCTERMS.isReplacedBy) is not None or g.value(
+            term, SKOS.historyNote
+        ), term

@@ -1,5 +1,6 @@
 """A codebook concept's profile: labels in French and English, definition, scheme, broader and
-narrower concepts, and the initiatives coded with it, each with the passages."""
+narrower concepts, and the initiatives coded with it (through the direct shortcut or a qualified
+coded fact in any mode), each with the passages."""
 
 from __future__ import annotations
 
@@ -24,7 +25,8 @@ SELECT ?x ?p ?o ?ol WHERE {{
 
 _USES = f"""
 SELECT ?x ?initiative ?il ?exact WHERE {{
-  ?initiative ?prop ?x . ?prop rdfs:subPropertyOf essaim:codedFact .
+  {{ ?initiative ?prop ?x . ?prop rdfs:subPropertyOf essaim:codedFact . }}
+  UNION {{ ?initiative essaim:hasCodedFact/essaim:concept ?x . }}
   OPTIONAL {{ ?initiative {LABELS} ?il }}
   OPTIONAL {{ ?annotation essaim:initiative ?initiative ; oa:hasBody ?x ;
                           oa:hasTarget/oa:hasSelector/oa:exact ?exact }}

@@ -49,7 +49,19 @@ SELECT ?x ?prop ?concept ?cl ?exact WHERE {
   ?x ?prop ?concept .
   OPTIONAL { ?concept skos:prefLabel ?cl }
   OPTIONAL { ?annotation essaim:initiative ?x ; oa:hasBody ?concept ;
-                         oa:hasTarget/oa:hasSelector/oa:exact ?exact }
+                         oa:hasTarget/oa:hasSelector/oa:exact ?exact .
+             FILTER NOT EXISTS { ?other essaim:hasAnnotation ?annotation ;
+                                        essaim:statementMode ?otherMode .
+                                 FILTER NOT EXISTS { ?prop essaim:shortcutMode ?otherMode } } }
+}"""
+
+# Qualified coded facts the shortcut does not carry (needs addressed, anticipated, proposed...).
+_QUALIFIED = """
+SELECT ?x ?mode ?concept ?cl ?exact WHERE {
+  ?x essaim:hasCodedFact ?fact . ?fact essaim:concept ?concept ; essaim:statementMode ?mode .
+  FILTER NOT EXISTS { ?x ?prop ?concept . ?prop essaim:shortcutMode ?mode }
+  OPTIONAL { ?concept skos:prefLabel ?cl }
+  OPTIONAL { ?fact essaim:hasAnnotation/oa:hasTarget/oa:hasSelector/oa:exact ?exact }
 }"""
 
 _ITEMS = """
@@ -81,6 +93,9 @@ SELECT ?x ?document ?title ?source ?rights WHERE {
 
 E = "https://w3id.org/essaim/ontology#"
 CODED_FACTS = ("hasBarrier", "hasSuccessFactor", "hasCondition", "hasImpact", "hasScalingStrategy")
+# The groups of qualified facts outside the shortcut, one per statement mode.
+MODES = ("addressed-need", "anticipated", "proposed", "observed", "encountered")
+MODE_BASE = "https://w3id.org/essaim/codebook/statement-mode/"
 
 
 @dataclass
@@ -206,6 +221,18 @@ def initiative_profile(store: Dataset, iri: str, lang: str) -> InitiativeProfile
         prop = row["prop"].value.removeprefix(E)
         concept = row["concept"].value
         fact = coded[prop].setdefault(concept, CodedFact(link(concept, concept_labels, lang), []))
+        if "exact" in row and row["exact"].value not in fact.passages:
+            fact.passages.append(row["exact"].value)
+    qualified_rows = select(store, _QUALIFIED, x=iri)
+    qualified_labels = texts(qualified_rows, "concept", "cl")
+    for name in MODES:
+        coded["mode-" + name] = {}
+    for row in qualified_rows:
+        key = "mode-" + row["mode"].value.removeprefix(MODE_BASE)
+        concept = row["concept"].value
+        if key not in coded:
+            continue
+        fact = coded[key].setdefault(concept, CodedFact(link(concept, qualified_labels, lang), []))
         if "exact" in row and row["exact"].value not in fact.passages:
             fact.passages.append(row["exact"].value)
 
