@@ -299,9 +299,19 @@ def test_query_returns_rows_on_generated_data(query: Path, sample_store: ox.Stor
     assert _rows(sample_store, query.read_text(encoding="utf-8"))
 
 
+#: Queries the founding case answers with no row, and why: since ontology 0.2 the
+#: ``hasScalingStrategy`` shortcut carries strategies followed, and the founding case follows
+#: none (its scaling strategies are proposals: qualified facts in the mode *proposed*).
+EMPTY_ON_THE_FOUNDING_CASE = {"strategies-and-factors"}
+
+
 @pytest.mark.parametrize("query", QUERIES, ids=lambda q: q.stem)
 def test_query_returns_rows_on_the_founding_case(query: Path, founding_store: ox.Store) -> None:
-    assert _rows(founding_store, query.read_text(encoding="utf-8"))
+    rows = _rows(founding_store, query.read_text(encoding="utf-8"))
+    if query.stem in EMPTY_ON_THE_FOUNDING_CASE:
+        assert rows == []
+    else:
+        assert rows
 
 
 @pytest.mark.parametrize("query", QUERIES, ids=lambda q: q.stem)

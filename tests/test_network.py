@@ -98,10 +98,10 @@ def test_families_come_from_the_codebook(
     assert nodes[ACTOR + "ceas-72"]["family_label"] == "Association"
     assert nodes[ACTOR + "ceas-72"]["is_ess"] is True
     # a cooperative bank the case lists under « Mutuelles »: its actor type decides
-    assert nodes[ACTOR + "credit-mutuel"]["family"] == ACTOR_TYPE + "cooperative"
+    assert nodes[ACTOR + "credit-mutuel-sarthe"]["family"] == ACTOR_TYPE + "cooperative"
     # a federation of cooperatives is drawn as a cooperative (ESS family first)
     assert nodes[ACTOR + "ud-cuma-sarthe"]["family"] == ACTOR_TYPE + "cooperative"
-    assert nodes[ACTOR + "maif"]["family"] == ACTOR_TYPE + "mutual-society"
+    assert nodes[ACTOR + "maif-sarthe"]["family"] == ACTOR_TYPE + "mutual-society"
     assert nodes[ACTOR + "ddcs-sarthe"]["family"] == ACTOR_TYPE + "public-body"
     assert nodes[ACTOR + "ddcs-sarthe"]["is_ess"] is False
     assert nodes[ACTOR + "ddcs-sarthe"]["family_label"] == "Organisme public"
@@ -120,7 +120,7 @@ def test_labels_follow_the_language(store: EmbeddedStore) -> None:
     graph = partnership_network(store, initiative=FOUNDING, lang="en")
     assert graph.nodes[ACTOR + "ud-cuma-sarthe"]["label"] == "UD CUMA of Sarthe"
     assert graph.nodes[ACTOR + "ddcs-sarthe"]["family_label"] == "Public body"
-    assert graph.nodes[ACTOR + "maif"]["family_label"] == "Mutual society"
+    assert graph.nodes[ACTOR + "maif-sarthe"]["family_label"] == "Mutual society"
 
 
 def test_territory_network_takes_in_the_territories_within(
@@ -159,10 +159,11 @@ def test_truncation_keeps_the_best_connected(store: EmbeddedStore) -> None:
     graph = partnership_network(store, initiative=FOUNDING, max_nodes=10)
     assert graph.number_of_nodes() == 10
     assert graph.graph["truncated"] is True
-    assert graph.graph["total_actors"] == 24
+    # 23 participants: the CRESS is no longer one (L65), the students stand for the institute (L87)
+    assert graph.graph["total_actors"] == 23
     svg = render_svg(graph)
     assert len(_node_circles(_parse(svg))) == 10
-    assert "10 acteurs sur 24" in svg
+    assert "10 acteurs sur 23" in svg
     # the focus actor of an ego network is always kept
     ego = ACTOR + "ud-cuma-sarthe"
     assert ego in partnership_network(store, actor=ego, max_nodes=3).nodes
@@ -198,7 +199,7 @@ def test_svg_of_the_founding_network(store: EmbeddedStore) -> None:
     title, desc = root.find(f"{SVG}title"), root.find(f"{SVG}desc")
     assert title is not None and title.text == "Mise en réseau des structures de l'ESS"
     assert desc is not None and desc.text is not None
-    assert "24 acteurs" in desc.text and "CEAS 72" in desc.text
+    assert "23 acteurs" in desc.text and "CEAS 72" in desc.text
     labelled_by = (root.get("aria-labelledby") or "").split()
     assert labelled_by == [title.get("id"), desc.get("id")]
 
@@ -219,7 +220,7 @@ def test_svg_of_the_founding_network(store: EmbeddedStore) -> None:
     families = {d["family_label"] for _, d in graph.nodes(data=True)}
     for family in families:
         assert sum(text.startswith(f"{family} (") for text in legend_texts) == 1, family
-    assert "Association (11)" in legend_texts
+    assert "Association (10)" in legend_texts  # the CRESS (an association) no longer takes part
     assert "Structure porteuse" in legend_texts
     swatches = [c for c in legend.iter(f"{SVG}circle") if c.get("fill") != "#ffffff"]
     colours = {c.get("fill") for c in swatches} | {c.get("stroke") for c in legend.iter()}
