@@ -68,6 +68,23 @@ class TemplateSection:
     extract: str = "none"
     versions: tuple[str, ...] = ()
     audience: str | None = None
+    #: For ``actors-by-family``: actor-type concept (local name) → the labels the case lists
+    #: actors under ("Associations", "Coopératives"...).
+    families: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    def family_for(self, label: str) -> str | None:
+        """The actor type a family label names (normalised match), or None.
+
+        >>> actors = load_template("cahier-2011").sections[9]
+        >>> actors.family_for("Partenaires institutionnels"), actors.family_for("Amis")
+        ('public-body', None)
+        """
+        keys = heading_keys(label)
+        for family, labels in self.families:
+            for known in labels:
+                if heading_keys(known) & keys:
+                    return family
+        return None
 
     @property
     def keys(self) -> frozenset[str]:
@@ -147,6 +164,13 @@ def _parse(data: dict[str, Any], path: Path) -> Template:
         audience = raw.get("audience")
         if audience is not None and not isinstance(audience, str):
             raise TemplateError(f"{here} has an audience that is not a string")
+        raw_families = raw.get("families", {})
+        if not isinstance(raw_families, dict):
+            raise TemplateError(f"{here} has families that are not a table")
+        families = tuple(
+            (family, _strings(labels, f"the labels of family {family} in {here}"))
+            for family, labels in raw_families.items()
+        )
         sections.append(
             TemplateSection(
                 type=raw["type"],
@@ -154,6 +178,7 @@ def _parse(data: dict[str, Any], path: Path) -> Template:
                 extract=extract,
                 versions=_strings(raw.get("versions", []), f"the versions of {here}"),
                 audience=audience,
+                families=families,
             )
         )
     return Template(
