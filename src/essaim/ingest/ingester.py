@@ -16,7 +16,7 @@ and carrier: a document without them is refused with one sentence, and nothing i
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from typing import Any
@@ -162,11 +162,12 @@ def choose_template(document: Document, forced: str | None) -> tuple[Template, S
 def _misfit(document: Document, templates: Sequence[Template]) -> NoTemplateFits:
     found = headings_found(document.text)
     expected = "; ".join(
-        f"{t.name}: " + ", ".join(s.headings[0] for s in t.sections if s.headings)
+        f"{t.name}: "
+        + ", ".join(s.headings[0] for s in t.sections if s.headings and s.extract != "title")
         for t in templates
         if not t.any_heading
     )
-    shown = " | ".join(found) if found else "none"
+    shown = " | ".join(found[:20]) + (" | …" if len(found) > 20 else "") if found else "none"
     return NoTemplateFits(
         f"{document.name} fits no template: headings found: {shown}; headings expected: "
         f"{expected or 'any heading-like line (generic)'}; nothing was loaded."
@@ -208,9 +209,12 @@ def ingest(
     template: str | None = None,
     territory: str | None = None,
     dry_run: bool = False,
+    authorise: Callable[[list[str]], None] | None = None,
 ) -> IngestResult:
     """Ingest ``files`` (name, content) into ``store``; raise :class:`IngestError` (one
-    sentence) or :class:`essaim.loading.LoadError` when anything is refused: nothing is loaded."""
+    sentence) or :class:`essaim.loading.LoadError` when anything is refused: nothing is loaded.
+    ``authorise`` sees the graphs the batch would write before anything is built, and raises
+    to refuse."""
     if not files:
         raise IngestError("no file was given: name at least one case document.")
     documents = [read_document(name, data) for name, data in files]
@@ -218,6 +222,8 @@ def ingest(
     territory_iri = resolve_territory(store, territory) if territory else None
     used: set[str] = set()
     slugs = [_case_slug(store, doc.name, used) for doc in documents]
+    if authorise is not None:
+        authorise([ingest_graph_iri(slug) for slug in slugs])
     index = ActorIndex(store, exclude=[ingest_graph_iri(s) for s in slugs])
     for slug in slugs:
         index.reserve(f"{ns.KB}document/{slug}")
@@ -311,8 +317,9 @@ def _initiative(
         )
         raise IngestError(
             f"{doc.name}: the {template.name} template makes an initiative, which needs "
-            f"{' and '.join(missing)}, and the document states none (the carrier goes under "
-            f"« {carrier_heading} »); nothing was loaded."
+            f"{' and '.join(missing)}, and the document states none"
+            + (f" (the carrier goes under « {carrier_heading} »)" if found.carrier is None else "")
+            + "; nothing was loaded."
         )
     assert found.title is not None and found.carrier is not None
     initiative = graph.iri("initiative", slug)

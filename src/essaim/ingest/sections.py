@@ -168,8 +168,11 @@ def split_sections(
             opens = (OTHER, other)
             if not template.any_heading:
                 unmatched.append(stripped)
-        if opens is None and opened is None:
-            opens = (title.type, title) if title is not None else (OTHER, None)
+        if opened is None and (opens is None or (matched is None and title is not None)):
+            # the first line: the title section, whatever marks it carries
+            if opens is not None and not template.any_heading:
+                unmatched.pop()
+            opens = (title.type, title) if title is not None else (opens or (OTHER, None))
         if opens is not None:
             if opened is not None:
                 sections.append(_close(opened, last_end, text))
