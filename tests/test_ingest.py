@@ -492,3 +492,31 @@ def test_actors_of_the_store_are_reused_and_ambiguous_ones_reported(
 def _nt(turtle: str) -> str:
     parsed = ox.parse(turtle.encode(), format=ox.RdfFormat.TURTLE)
     return " ".join(f"{t.subject} {t.predicate} {t.object} ." for t in parsed)
+
+
+def test_a_docx_cannot_read_local_files_through_entities(tmp_path: Path) -> None:
+    """An external entity in word/document.xml is not resolved (no XXE)."""
+    import zipfile
+
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP-SECRET-CONTENT", encoding="utf-8")
+    word = docx.Document()
+    word.add_paragraph("PLACEHOLDER")
+    buffer = io.BytesIO()
+    word.save(buffer)
+    source = zipfile.ZipFile(io.BytesIO(buffer.getvalue()))
+    output = io.BytesIO()
+    with zipfile.ZipFile(output, "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "word/document.xml":
+                xml = data.decode("utf-8")
+                head, _, rest = xml.partition("?>")
+                doctype = f'<!DOCTYPE w:document [<!ENTITY x SYSTEM "file://{secret}">]>'
+                data = (head + "?>" + doctype + rest.replace("PLACEHOLDER", "&x;")).encode()
+            target.writestr(item, data)
+    try:
+        document = read_document("xxe.docx", output.getvalue())
+    except IngestError:
+        return  # refused outright: nothing read either
+    assert "TOP-SECRET-CONTENT" not in document.text

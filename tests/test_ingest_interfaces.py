@@ -15,6 +15,7 @@ import httpx
 import pyoxigraph as ox
 import pytest
 
+from essaim.metadata import read_records
 from essaim.sessions import Sessions
 from essaim.users import UserStore, users_path
 from essaim_app_fixtures import EssaimApp, open_app
@@ -121,6 +122,20 @@ def test_the_api_dry_run_and_load(app: EssaimApp) -> None:
     assert loaded == [{"graph": GRAPHS + "ingested/api-case", "status": "loaded",
                        "triples": loaded[0]["triples"]}]  # fmt: skip
     assert count(app, GRAPHS + "ingested/api-case") == loaded[0]["triples"]
+    # the metadata graph records the editor (a pseudonymous IRI) as the author of the write
+    records = read_records(app.store)
+    assert records[GRAPHS + "ingested/api-case"].user is not None
+    assert records[GRAPHS + "ingested/api-case"].validated
+    # the new case's pages render: the initiative, a minted actor, the document
+    initiative = done.json()["cases"][0]["initiative"]
+    path = initiative.removeprefix("https://w3id.org/essaim")
+    page = app.get(path, headers={"Accept": "text/html"})
+    assert page.status_code == 200 and "Maison Zeta" in page.text
+    actor = done.json()["cases"][0]["new_actors"][0]["iri"]
+    assert app.get(actor.removeprefix("https://w3id.org/essaim"),
+                   headers={"Accept": "text/html"}).status_code == 200  # fmt: skip
+    home = app.get("/", headers={"Accept": "text/html"})
+    assert home.status_code == 200
 
 
 @pytest.mark.parametrize(

@@ -210,11 +210,12 @@ def ingest(
     territory: str | None = None,
     dry_run: bool = False,
     authorise: Callable[[list[str]], None] | None = None,
+    user: str | None = None,
 ) -> IngestResult:
     """Ingest ``files`` (name, content) into ``store``; raise :class:`IngestError` (one
     sentence) or :class:`essaim.loading.LoadError` when anything is refused: nothing is loaded.
     ``authorise`` sees the graphs the batch would write before anything is built, and raises
-    to refuse."""
+    to refuse; ``user`` (a pseudonymous IRI) is recorded as the author of the writes."""
     if not files:
         raise IngestError("no file was given: name at least one case document.")
     documents = [read_document(name, data) for name, data in files]
@@ -248,7 +249,7 @@ def ingest(
             reports = validate_files(store, paths, base=base)
             named = {str(p.relative_to(base)): r for p, r in reports.items()}
             return IngestResult(cases, [], named, dry_run=True)
-        outcomes = load(store, paths, base=base, force=True)
+        outcomes = load(store, paths, base=base, force=True, user=user)
     return IngestResult(cases, outcomes, {}, dry_run=False)
 
 

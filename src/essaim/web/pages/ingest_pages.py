@@ -80,6 +80,7 @@ async def _run(request: Request, node: Node) -> tuple[IngestResult, bool]:
         "territory": field(form, "territory").strip() or None,
         "dry_run": dry_run,
         "authorise": _authorise(user),
+        "user": user.iri,
     }
     try:
         if dry_run:
