@@ -104,6 +104,8 @@ class Variant:
     suffix: str = ".txt"
     prefix_text: str = ""
     headings: dict[str, str] = field(default_factory=dict)
+    newline: str = "\n"
+    ellipsis: str = "…"
 
 
 def strip_accents(text: str) -> str:
@@ -115,7 +117,7 @@ def write_cahier(variant: Variant) -> str:
     if variant.actors == "commas":
         actors = (
             "Une démarche partenariale, coordonnée par la Maison Zeta.\n\n"
-            "Associations : Alpha Asso, Beta…\n\n"
+            f"Associations : Alpha Asso, Beta{variant.ellipsis}\n\n"
             "Coopératives : Coop Gamma\n\n"
             "Mutuelles : Mutuelle Delta.\n\n"
             "Partenaires institutionnels : Ville d'Epsilon"
@@ -123,7 +125,7 @@ def write_cahier(variant: Variant) -> str:
     else:
         actors = (
             "Une démarche partenariale, coordonnée par la Maison Zeta.\n\n"
-            f"Associations :\n{bullet} Alpha Asso\n{bullet} Beta…\n\n"
+            f"Associations :\n{bullet} Alpha Asso\n{bullet} Beta{variant.ellipsis}\n\n"
             "Coopératives :\nCoop Gamma\n\n"
             f"Mutuelles :\n{bullet} Mutuelle Delta\n\n"
             "Partenaires institutionnels :\nVille d'Epsilon"
@@ -152,7 +154,7 @@ def write_cahier(variant: Variant) -> str:
         parts += [heading, bodies[kind]]
         if variant.extra is not None and kind == "barriers":
             parts += [variant.extra, "Un quartier prioritaire de la ville."]
-    return "\n\n".join(parts)
+    return "\n\n".join(parts).replace("\n", variant.newline)
 
 
 VARIANTS = [
@@ -191,6 +193,9 @@ VARIANTS = [
         },
     ),
     Variant("emoji-before-everything", prefix_text="🌱 "),
+    Variant("crlf-line-ends", newline="\r\n"),
+    Variant("ascii-ellipsis", ellipsis="..."),
+    Variant("etc-by-lines", ellipsis=", etc.", actors="lines"),
 ]
 
 
@@ -487,6 +492,16 @@ def test_actors_of_the_store_are_reused_and_ambiguous_ones_reported(
     )
     assert "twin-1" not in case.turtle
     assert result.conforms
+
+
+def test_two_names_of_one_actor_make_one_participation(store: EmbeddedStore) -> None:
+    text = GOOD.decode().replace("Ville d'Epsilon", "DDJS, DDJS de la Sarthe")
+    result = ingest(store, [("same.txt", text.encode())], territory="72", dry_run=True)
+    case = result.cases[0]
+    ddjs = [name for name, iri in case.reused_actors if iri.endswith("/actor/ddjs-sarthe")]
+    assert ddjs == ["DDJS", "DDJS de la Sarthe"]
+    assert case.turtle.count("participation:same-ddjs-sarthe a essaim:Participation") == 1
+    assert result.conforms, result.reports
 
 
 def _nt(turtle: str) -> str:

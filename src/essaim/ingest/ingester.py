@@ -355,6 +355,7 @@ def _initiative(
         a for a in found.actors if a is not found.carrier
     ]
     carrier_iri: str | None = None
+    families: dict[ox.NamedNode, str | None] = {}  # participation → the family it is listed as
     for actor in actors:
         match = index.match(actor.name, actor.family, territory)
         family_note = f" ({actor.family_label})" if actor.family_label else ""
@@ -388,20 +389,30 @@ def _initiative(
         else:
             report.reused_actors.append((actor.name, match.iri))
         participation = graph.iri("participation", f"{slug}-{match.iri.rsplit('/', 1)[-1]}")
-        graph.add(initiative, e("hasParticipation"), participation)
-        graph.add(participation, rdf.RDF_TYPE, e("Participation"))
-        graph.add(participation, e("participant"), actor_node)
+        first = participation not in families
+        if first:
+            graph.add(initiative, e("hasParticipation"), participation)
+            graph.add(participation, rdf.RDF_TYPE, e("Participation"))
+            graph.add(participation, e("participant"), actor_node)
+            graph.extracted(participation)
+            counts["participants"] = counts.get("participants", 0) + 1
+            families[participation] = None
         if actor.carrier:
             graph.add(participation, e("role"), rdf.concept("role", "carrier"))
             carrier_iri = match.iri
         if actor.listed:
             graph.add(participation, e("role"), rdf.concept("role", "partner"))
         if actor.family is not None:
-            graph.add(participation, e("listedAs"), rdf.concept("actor-type", actor.family))
+            if families[participation] is None:
+                families[participation] = actor.family
+                graph.add(participation, e("listedAs"), rdf.concept("actor-type", actor.family))
+            elif families[participation] != actor.family:
+                report.notes.append(
+                    f"« {actor.name} » is the same actor as one listed under another family "
+                    f"({families[participation]}): listed as {families[participation]} only"
+                )
         for passage in actor.passages:
             graph.cite(participation, document, text, passage.start, passage.end)
-        graph.extracted(participation)
-        counts["participants"] = counts.get("participants", 0) + 1
     if carrier_iri is None:
         raise IngestError(
             f"{doc.name}: the carrier « {found.carrier.name} » matches several actors of the "
