@@ -58,13 +58,16 @@ def test_the_command_line(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
     assert essaim(data_dir, "load").returncode == 0
     case = tmp_path / "reseau-zeta.txt"
-    case.write_bytes(GOOD)
+    text = GOOD.decode().replace("Beta", "Beta [bold]:smile:[/bold]")
+    case.write_bytes(text.encode())
     before = count(data_dir)
     # a dry run prints the Turtle on standard output and the report on standard error
     dry = essaim(data_dir, "ingest", str(case), "--territory", "72", "--dry-run")
     assert dry.returncode == 0, dry.stderr
     parsed = list(ox.parse(dry.stdout.encode(), format=ox.RdfFormat.TURTLE))
-    assert any(t.predicate.value.endswith("#fullText") for t in parsed)
+    full = [t.object.value for t in parsed if t.predicate.value.endswith("#fullText")]
+    assert full == [text]  # printed as it is: no console markup or emoji codes
+    assert "Beta [bold]:smile:[/bold]" in dry.stderr
     assert "template cahier-2011" in dry.stderr and "conforms" in dry.stderr
     assert count(data_dir) == before
     # refusals: one sentence, exit 1, nothing loaded

@@ -39,10 +39,11 @@ def run(
     )
     report = err if dry_run else out
     for case in result.cases:
-        if dry_run:
-            out.print(case.turtle, markup=False, highlight=False, soft_wrap=True)
+        if dry_run:  # the Turtle as it is: no markup, no emoji codes, no wrapping
+            out.file.write(case.turtle)
+            out.file.flush()
         for line in case.lines():
-            report.print(escape(line), highlight=False, soft_wrap=True)
+            report.print(escape(line), highlight=False, soft_wrap=True, emoji=False)
     for name, validation in result.reports.items():
         if validation.conforms:
             err.print(f"{escape(name)}: conforms to the essaim contract (dry run: nothing loaded)")
