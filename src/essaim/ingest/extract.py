@@ -32,6 +32,10 @@ section's ``extract``:
 [('Forum', 2006, False), ('Atelier', 2006, False)]
 >>> [(a.name, a.family) for a in found.actors], found.actor_list_incomplete
 ([('A', 'association'), ('B', 'association'), ('C', 'association'), ('D', 'cooperative')], True)
+>>> text = "T\\n\\nL'organisation\\n\\nDepuis 2008 : Cafés\\nForums\\n"
+>>> found = extract(text, split_sections(text, load_template("cahier-2011")))
+>>> [(text[a.passage.start:a.passage.end], a.year, a.since) for a in found.actions]
+[('Cafés', 2008, True), ('Forums', 2008, True)]
 """
 
 from __future__ import annotations
@@ -376,9 +380,13 @@ def _actions(text: str, section: Section, found: Extraction) -> None:
             colon = max(colon, text.rfind("：", item.passage.start, header_end))
             year_passage = Passage(item.passage.start, colon + 1)
             # The year line's first line may carry one action; later lines of the paragraph too
-            rest = _trim(text, header_end, item.passage.end)
-            if rest is not None:
-                found.actions.append(ExtractedAction(rest, year, since, year_passage))
+            # text after the colon, and each further line of the paragraph: one action each
+            at = header_end
+            for piece in text[header_end : item.passage.end].split("\n"):
+                rest = _trim(text, at, at + len(piece))
+                at += len(piece) + 1
+                if rest is not None:
+                    found.actions.append(ExtractedAction(rest, year, since, year_passage))
             continue
         if year is None:
             continue
