@@ -535,3 +535,27 @@ def test_a_docx_cannot_read_local_files_through_entities(tmp_path: Path) -> None
     except IngestError:
         return  # refused outright: nothing read either
     assert "TOP-SECRET-CONTENT" not in document.text
+
+
+def test_answers_on_the_heading_line() -> None:
+    text = (
+        "Mon titre\n\nLa structure porteuse : Maison Zeta\n\nFreins : pas de moyens.\n\n"
+        "Les acteurs (Qui ?) : Associations : Alpha Asso, Beta…\n\n"
+        "Proposition pour influencer les décideurs : Reconnaître l'ESS.\n\n"
+        "Synthèse : Tout va bien."
+    )
+    split = split_sections(text, load_template("cahier-2011"))
+    check_offsets(text, split)
+    assert [(s.type, s.heading) for s in split.sections][1:3] == [
+        ("carrier-structure", "La structure porteuse :"), ("barriers", "Freins :"),
+    ]  # fmt: skip
+    found = extract(text, split)
+    assert found.carrier is not None and found.carrier.name == "Maison Zeta"
+    assert {(normalise(a.name), a.family) for a in found.actors} == {
+        ("alpha asso", "association"), ("beta", "association"),
+    }  # fmt: skip
+    assert [text[p.passage.start : p.passage.end] for p in found.proposals] == [
+        "Reconnaître l'ESS."
+    ]
+    assert found.summary is not None
+    assert text[found.summary.start : found.summary.end] == "Tout va bien."

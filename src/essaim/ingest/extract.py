@@ -185,11 +185,13 @@ def _body_lines(text: str, section: Section) -> list[tuple[int, int, str]]:
     """The lines of a section after its heading line: (start, end, content), offsets in text."""
     heading_end = section.start + len(section.heading)
     base = section.start
-    return [
-        (base + start, base + end, content)
-        for start, end, content in lines(text[section.start : section.end])
-        if base + start >= heading_end
-    ]
+    found = []
+    for start, end, content in lines(text[section.start : section.end]):
+        if base + start >= heading_end:
+            found.append((base + start, base + end, content))
+        elif base + end > heading_end:  # an answer on the heading's line ("Freins : …")
+            found.append((heading_end, base + end, text[heading_end : base + end]))
+    return found
 
 
 def _close(text: str, current: list[int]) -> _Item:

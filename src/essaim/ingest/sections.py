@@ -15,6 +15,8 @@ What opens a section:
   knows is a heading (``heading_lines``, from a .docx's heading styles) that matches nothing:
   it opens an ``other-section`` and is listed in ``unmatched_headings``. Other heading-like lines
   that match nothing (``En 2006 :``) stay in the section's text: they are its structure.
+- a line that begins with a template heading and a colon (``Freins : le manque de moyens``):
+  the heading is the words up to the colon, and the answer follows on the same line.
 The text before the first heading (the title line) is the section of the template's
 ``extract = "title"`` section, headed by its first non-blank line.
 
@@ -45,6 +47,7 @@ from essaim.ingest.templates import Template, TemplateSection
 __all__ = ["OTHER", "Section", "SectionSplit", "lines", "split_sections"]
 
 OTHER = "other-section"
+_INLINE = re.compile(r"^(?P<heading>[^:：\n]{2,80}?)\s*(?P<colon>[:：])\s*\S")
 _STRONG = re.compile(r"^\s*(?:#{1,6}\s+\S|(\*\*|__)\S.*(\*\*|__)\s*:?\s*$)")
 
 
@@ -156,6 +159,14 @@ def split_sections(
         matched = template.section_for(stripped) if len(stripped) <= 2 * SHORT_LINE else None
         if matched is title and title is not None and not title.headings:
             matched = None
+        heading = stripped
+        if matched is None and not template.any_heading and opened is not None:
+            inline = _INLINE.match(stripped)  # "Freins : le manque de moyens."
+            if inline is not None:
+                candidate = template.section_for(inline["heading"])
+                if candidate is not None and candidate is not title:
+                    matched, heading = candidate, stripped[: inline.end("colon")]
+                    head_end = head_start + len(heading)
         opens: tuple[str, TemplateSection | None] | None = None
         if matched is not None:
             opens = (matched.type, matched)
@@ -176,7 +187,7 @@ def split_sections(
         if opens is not None:
             if opened is not None:
                 sections.append(_close(opened, last_end, text))
-            opened = _Open(opens[0], stripped, head_start, head_end, opens[1])
+            opened = _Open(opens[0], heading, head_start, head_end, opens[1])
         last_end = end
         # A trailing run of spaces belongs to the line, as the hand-modelled offsets count it.
     if opened is not None:
