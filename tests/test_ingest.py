@@ -559,3 +559,15 @@ def test_answers_on_the_heading_line() -> None:
     ]
     assert found.summary is not None
     assert text[found.summary.start : found.summary.end] == "Tout va bien."
+
+
+def test_families_with_articles_and_actors_without_family() -> None:
+    text = (
+        "Mon titre\n\nLes acteurs (Qui ?)\n\nUne démarche partenariale.\n\n"
+        "Les coopératives : Coop Gamma\n\n- Maison Zeta\n- Collectif Eta…"
+    )
+    found = extract(text, split_sections(text, load_template("cahier-2011")))
+    assert {(a.name, a.family) for a in found.actors} == {
+        ("Coop Gamma", "cooperative"), ("Maison Zeta", None), ("Collectif Eta", None),
+    }  # fmt: skip
+    assert found.actor_list_incomplete

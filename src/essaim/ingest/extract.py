@@ -9,9 +9,10 @@ section's ``extract``:
 - ``carrier``: the first line of the answer (without bullet or final period).
 - ``actors-by-family``: lines "Family : A, B, C…" whose family label the template's
   ``families`` table knows, or a family label alone on its line followed by one actor per line
-  or bullet. Names are separated by commas, semicolons, line breaks or " puis " / " then "
-  (two successive organisations); a list ending with "…", "..." or "etc." is incomplete. The
-  same name twice in a case is one actor with two passages. Other lines (prose) are skipped.
+  or bullet; a short bullet outside any family is an actor listed without one. Names are
+  separated by commas, semicolons, line breaks or " puis " / " then " (two successive
+  organisations); a list ending with "…", "..." or "etc." is incomplete. The same name twice
+  in a case is one actor with two passages. Other lines (prose) are skipped.
 - ``actions-by-year``: a line "En 2006 :", "In 2006:", "Depuis 2008 :", "Since 2008:",
   "Dès 2006 :", "2006 :" opens a year; each bullet under it (``-``, ``*``, ``•``, ``–``, ``—``,
   ``▪``, ``◦``, ``·``, ``+``, ``1.``, ``1)``, ``a)``) is an action of that year ("depuis",
@@ -343,6 +344,12 @@ def _actors(
             continue
         if collecting and (len(stripped) > _LONG_LINE or (pending_end and not bullet)):
             collecting = False
+        if not collecting and bullet is not None and len(stripped) <= _LONG_LINE:
+            # a bullet outside any family: an actor the case lists without a family
+            names, incomplete = _names(text, body_start, end)
+            _add(text, names, None, None, actors)
+            found.actor_list_incomplete |= incomplete
+            continue
         if collecting:
             names, incomplete = _names(text, body_start, end)
             _add(text, names, family, label, actors)

@@ -23,6 +23,7 @@ essaim.ingest.templates.TemplateError: no template is named 'nope' (known: cahie
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +41,8 @@ __all__ = [
     "load_template",
     "templates_dir",
 ]
+
+_ARTICLE = re.compile(r"^(?:les|le|la|l|des|the) ")
 
 EXTRACT_KINDS = (
     "none",
@@ -78,8 +81,11 @@ class TemplateSection:
         >>> actors = load_template("cahier-2011").sections[9]
         >>> actors.family_for("Partenaires institutionnels"), actors.family_for("Amis")
         ('public-body', None)
+        >>> actors.family_for("Les coopératives"), actors.family_for("The foundations")
+        ('cooperative', 'foundation')
         """
-        keys = heading_keys(label)
+        keys = set(heading_keys(label))
+        keys |= {_ARTICLE.sub("", key, count=1) for key in keys}  # "Les associations"
         for family, labels in self.families:
             for known in labels:
                 if heading_keys(known) & keys:
