@@ -151,9 +151,11 @@ def load(
     force: bool = False,
     progress: Progress | None = None,
     graph: str | None = None,
+    user: str | None = None,
 ) -> list[LoadOutcome]:
     """Load files or folders into ``store``; see the module's docstring for the guarantees.
-    ``graph`` names the graph of a single file."""
+    ``graph`` names the graph of a single file; ``user`` (a pseudonymous IRI) is recorded as
+    the author of the writes (a web upload's)."""
     report = progress or (lambda _phase, _done, _total: None)
     sources = sources_for(paths, base or Path.cwd(), graph)
     records = read_records(store)
@@ -180,7 +182,9 @@ def load(
         report("write", done, len(todo))
         if parsed is None and _format(source).supports_datasets:
             parsed = _parse_batch([source], report)  # split into its graphs
-        outcomes.append(_write(store, source, digests[source.path], trusted, existing, parsed))
+        outcomes.append(
+            _write(store, source, digests[source.path], trusted, existing, parsed, user)
+        )
     report("write", len(todo), len(todo))
     order = {s.path: i for i, s in enumerate(sources)}
     return sorted(outcomes, key=lambda o: order[o.path])
@@ -338,6 +342,7 @@ def _write(
     trusted: bool,
     existing: set[str],
     parsed: ox.Store | None,
+    user: str | None = None,
 ) -> LoadOutcome:
     started = datetime.now(UTC)
     clock = time.perf_counter()
@@ -349,7 +354,7 @@ def _write(
             data = parsed.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(graph))
             total += _write_one(
                 store, source, graph, digest, trusted, parsed, started,
-                GraphWrite(graph=graph, format=ox.RdfFormat.N_TRIPLES, data=data),
+                GraphWrite(graph=graph, format=ox.RdfFormat.N_TRIPLES, data=data), user,
             )  # fmt: skip
     else:
         total = _write_one(
@@ -357,7 +362,7 @@ def _write(
             GraphWrite(
                 graph=source.graph_iri, format=_format(source), path=source.path,
                 base_iri=source.graph_iri,
-            ),
+            ), user,
         )  # fmt: skip
     return LoadOutcome(source.path, source.graph_iri, status, total, time.perf_counter() - clock)
 
@@ -371,6 +376,7 @@ def _write_one(
     parsed: ox.Store | None,
     started: datetime,
     write: GraphWrite,
+    user: str | None = None,
 ) -> int:
     if parsed is None:  # trusted: straight to the store, then describe what it holds
         try:
@@ -390,6 +396,7 @@ def _write_one(
         validated=not trusted,
         licenses=licenses,
         rights=rights,
+        user=user,
     )
     if parsed is None:
         store.update(delete_operation(graph) + " ;\n" + insert_data(describe(record)))

@@ -29,6 +29,8 @@ from essaim.config import Settings, SettingsError, iri_list
 from essaim.docs import build_ontology_docs
 from essaim.execution import Job, QueryFailed, QueryTimeout
 from essaim.execution.standalone import executor_for
+from essaim.ingest.readers import IngestError
+from essaim.ingest.templates import TemplateError
 from essaim.loading import LoadError, SourceInvalid, load, validate_files
 from essaim.metadata import read_records
 from essaim.resources import BundledDataMissing, bundled_data
@@ -74,7 +76,7 @@ def _friendly(command: Callable[P, R]) -> Callable[P, R]:
             err.print(f"error: {exc}")
         except (
             LoadError, StoreError, BundledDataMissing, UserError, OSError, CannedQueryError,
-            ParameterError, SettingsError,
+            ParameterError, SettingsError, IngestError, TemplateError,
         ) as exc:  # fmt: skip
             err.print(f"error: {exc}")
         except QueryTimeout as exc:
@@ -183,6 +185,32 @@ def load_command(
             str(outcome.triples), f"{outcome.seconds:.2f}",
         )  # fmt: skip
     console.print(table)
+
+
+@app.command("ingest")
+@_friendly
+def ingest_command(
+    files: Annotated[list[Path], typer.Argument(help="Case documents: .txt, .md or .docx.")],
+    template: Annotated[
+        str | None,
+        typer.Option(help="A template of kb/templates/ (or a .toml file); default: the best fit."),
+    ] = None,
+    territory: Annotated[
+        str | None,
+        typer.Option(help="The case's territory: an official code (72, FR) or IRI name (sarthe)."),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option(help="Print the Turtle and the report; load nothing.")
+    ] = False,
+) -> None:
+    """Turn case documents into cases: text, sections and what the template states plainly."""
+    from essaim.cli.ingest import run
+
+    with _store() as store:
+        result = run(store, list(files), template=template, territory=territory,
+                     dry_run=dry_run, out=console, err=err)  # fmt: skip
+    if not result.conforms:
+        raise typer.Exit(1)
 
 
 @app.command("validate")

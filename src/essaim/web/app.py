@@ -22,7 +22,16 @@ from essaim.store import Dataset
 from essaim.web import signin
 from essaim.web.edge import Edge
 from essaim.web.node import Node, node_of
-from essaim.web.pages import canned_api, docs, editor, pictures, routes, search_pages, uploads
+from essaim.web.pages import (
+    canned_api,
+    docs,
+    editor,
+    ingest_pages,
+    pictures,
+    routes,
+    search_pages,
+    uploads,
+)
 from essaim.web.pages.bundles import SWAGGER_UI
 from essaim.web.pages.canned_api import add_query_routes
 from essaim.web.problems import (
@@ -84,6 +93,8 @@ def create_app(settings: Settings, store: Dataset | None = None) -> FastAPI:
     app.include_router(docs.router)
     app.include_router(signin.router)
     app.include_router(uploads.router)
+    app.include_router(ingest_pages.router)
+    app.include_router(ingest_pages.api)
     app.add_middleware(SessionReader)
     queries = bundled_queries()  # a malformed header stops the start here, naming file and line
     app.state.queries = queries

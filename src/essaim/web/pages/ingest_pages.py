@@ -1,0 +1,171 @@
+"""Case documents in, over the web: the upload form for editors (``/ingest``, linked from
+``/graphs``) and the API operation ``POST /api/ingest``. Both call
+:func:`essaim.ingest.ingester.ingest`, as ``essaim ingest`` does.
+
+Editors and admins only (an editor limited to graphs may write only case graphs under them):
+a bearer token, or a signed-in session with its CSRF token. A multipart body with ``file``
+(one or more case documents: .txt, .md, .docx), optional ``template``, ``territory`` and
+``dry_run`` (``true``: nothing is loaded; the API answers the Turtle too). A refused document
+answers 422 with one sentence naming the problem (and the contract's violations when the graph
+would break it); nothing is written.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import APIRouter, Request
+from starlette.datastructures import FormData, UploadFile
+from starlette.responses import JSONResponse, Response
+
+from essaim.ingest.ingester import IngestResult, ingest
+from essaim.ingest.readers import IngestError
+from essaim.ingest.templates import TemplateError, bundled_templates
+from essaim.loading import LoadError, SourceInvalid
+from essaim.users import Role, User
+from essaim.web.access import writer
+from essaim.web.node import Node, node_of
+from essaim.web.pages.i18n import language_of, words
+from essaim.web.pages.templating import render
+from essaim.web.problems import Problem
+from essaim.web.session_cookie import CSRF_FIELD
+from essaim.web.signin import error_page, field, read_form
+
+router = APIRouter(include_in_schema=False)
+api = APIRouter(tags=["ingest"])
+
+#: Files one request may carry.
+MAX_FILES = 20
+
+
+def _editor(user: User) -> None:
+    if user.role not in (Role.EDITOR, Role.ADMIN):
+        raise Problem(
+            403, f"{user.name} ({user.role}) may not ingest case documents: an editor or an "
+            "admin may",
+        )  # fmt: skip
+
+
+def _authorise(user: User) -> Callable[[list[str]], None]:
+    def check(graphs: list[str]) -> None:
+        for graph in graphs:
+            if not user.may_write_graph(graph):
+                scope = f"the graphs under {user.graphs}" if user.graphs else "no graphs"
+                raise Problem(403, f"{user.name} ({user.role}) may write {scope}, not {graph}")
+
+    return check
+
+
+async def _files(form: FormData) -> list[tuple[str, bytes]]:
+    uploads = [f for f in form.getlist("file") if isinstance(f, UploadFile)]
+    if not uploads:
+        raise Problem(400, "choose a case document to ingest (field 'file')")
+    return [(u.filename or "document.txt", await u.read()) for u in uploads]
+
+
+async def _run(request: Request, node: Node) -> tuple[IngestResult, bool]:
+    """Read the form, check the user, ingest; Problem for every refusal."""
+    form = await read_form(request, max_files=MAX_FILES)
+    try:
+        user = await writer(request, node, csrf=field(form, CSRF_FIELD))
+        _editor(user)
+        files = await _files(form)
+    finally:
+        await form.close()
+    dry_run = field(form, "dry_run").lower() in ("true", "1", "on", "yes")
+    options: dict[str, Any] = {
+        "template": field(form, "template").strip() or None,
+        "territory": field(form, "territory").strip() or None,
+        "dry_run": dry_run,
+        "authorise": _authorise(user),
+        "user": user.iri,
+    }
+    try:
+        if dry_run:
+            result = await asyncio.to_thread(ingest, node.store, files, **options)
+        else:
+            result = await node.write(lambda: ingest(node.store, files, **options))
+    except SourceInvalid as exc:
+        violations = [
+            f"{r.focus}{' — ' + r.path if r.path else ''}: {r.message('en')}"
+            for report in exc.reports.values()
+            for r in report.results
+        ]
+        raise Problem(422, str(exc), extra={"violations": violations}) from None
+    except (IngestError, TemplateError, LoadError) as exc:
+        raise Problem(422, str(exc)) from None
+    return result, dry_run
+
+
+def _payload(result: IngestResult) -> dict[str, Any]:
+    cases = []
+    for case in result.cases:
+        entry = case.to_json()
+        if result.dry_run:
+            entry["turtle"] = case.turtle
+        cases.append(entry)
+    return {
+        "dry_run": result.dry_run,
+        "cases": cases,
+        "loaded": [
+            {"graph": o.graph, "status": o.status, "triples": o.triples} for o in result.loaded
+        ],
+        "validation": {
+            name: {"conforms": r.conforms, "violations": len(r.results)}
+            for name, r in result.reports.items()
+        },
+    }
+
+
+@api.post(
+    "/api/ingest",
+    summary="Ingest case documents",
+    description=(
+        "Multipart form: `file` (one or more case documents: .txt, .md or .docx), optional "
+        "`template` (a template of kb/templates/; default: the best fit), `territory` (an "
+        "official code such as 72, or the last part of a territory's IRI) and `dry_run` "
+        "(true: validate and answer the Turtle, load nothing). Editors and admins: a bearer "
+        "token, or a signed-in session with its CSRF token (field csrf_token). 422 names the "
+        "problem; nothing is written."
+    ),
+    status_code=201,
+    responses={
+        200: {"description": "Dry run: what would be loaded"},
+        422: {"description": "Refused"},
+    },
+)
+async def ingest_api(request: Request) -> Response:
+    node = node_of(request)
+    result, dry_run = await _run(request, node)
+    status = 200 if dry_run else 201
+    return JSONResponse(_payload(result), status_code=status)
+
+
+@router.get("/ingest")
+async def ingest_form(request: Request) -> Response:
+    return render(
+        request, "ingest.html", templates=sorted(bundled_templates()), report=None, result=None
+    )
+
+
+@router.post("/ingest")
+async def ingest_upload(request: Request) -> Response:
+    node = node_of(request)
+    lang = language_of(request)
+    t = words(lang)
+    try:
+        result, _dry_run = await _run(request, node)
+    except Problem as exc:
+        if exc.status != 422:
+            return error_page(request, exc)
+        items = exc.extra.get("violations", []) if exc.extra else []
+        return render(
+            request, "message.html", status=422, lang=lang, heading=t["ingest_refused"],
+            message=exc.detail, items=items, back="/ingest",
+        )  # fmt: skip
+    return render(
+        request, "ingest.html", templates=sorted(bundled_templates()), result=result,
+        report=[line for case in result.cases for line in case.lines()],
+    )  # fmt: skip
