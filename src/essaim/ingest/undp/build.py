@@ -394,7 +394,7 @@ def actors_graph(experiments_: list[Experiment]) -> Triples:
     _graph_metadata(
         t, graph, page_url(None), "UNDP Accelerator Labs, their corpus and its importer"
     )
-    t.add(CORPUS, _TYPE, ox.NamedNode("http://purl.org/dc/dcmitype/Collection"))
+    t.add(CORPUS, _TYPE, ox.NamedNode(ns.PROV + "Collection"))
     t.add(CORPUS, _d("title"), _en("UNDP Accelerator Labs experiments (SDG Commons)"))
     t.add(
         CORPUS,
