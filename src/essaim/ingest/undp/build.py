@@ -365,12 +365,14 @@ def countries_graph(experiments_: list[Experiment]) -> Triples:
     graph = ox.NamedNode(graph_iri(COUNTRIES_FILE))
     t.add(graph, _d("title"), _en("Countries (ISO 3166-1) of the knowledge base"))
     t.add(graph, _d("source"), ox.Literal("kb/sources/essglobal/iso-countries.tsv"))
+    t.add(graph, _d("source"), ox.Literal("kb/sources/essglobal/countries-iso-phrasetab.tsv"))
     t.add(
         graph,
         _d("rights"),
         _en(
             "ISO 3166-1 alpha-2 codes and English names, public reference facts, from the "
-            "ESSGlobal table iso-countries.tsv (no licence stated for the table); names that "
+            "ESSGlobal tables iso-countries.tsv and countries-iso-phrasetab.tsv (French names; no "
+            "licence stated for the tables); names that "
             "differ in the source data are mapped by kb/sources/undp-sdg-commons/country-names.tsv."
         ),
     )
@@ -378,6 +380,11 @@ def countries_graph(experiments_: list[Experiment]) -> Triples:
     for country in sorted({e.country for e in experiments_}, key=lambda c: c.slug):
         node = ox.NamedNode(TERRITORY + country.slug)
         t.add(node, _TYPE, _e("Territory"))
+        t.add(
+            node,
+            ox.NamedNode(ns.SKOS + "prefLabel"),
+            ox.Literal(country.french_name, language="fr"),
+        )
         t.add(node, ox.NamedNode(ns.SKOS + "prefLabel"), _en(country.iso_name))
         if country.source_name != country.iso_name:
             t.add(node, ox.NamedNode(ns.SKOS + "altLabel"), _en(country.source_name))

@@ -15,6 +15,8 @@ from pathlib import Path
 from essaim.ingest.undp import ROOT, SOURCES
 
 ISO_TABLE = ROOT / "kb" / "sources" / "essglobal" / "iso-countries.tsv"
+#: The ESSGlobal translation table of the ISO countries (French names).
+PHRASES = ROOT / "kb" / "sources" / "essglobal" / "countries-iso-phrasetab.tsv"
 
 #: Degrees of the scaling-outcome scheme, strongest first (a record takes its strongest).
 OUTCOME_ORDER = ("achieved", "partial", "possible", "not-achieved", "unknown")
@@ -46,6 +48,15 @@ class Country:
     iso_name: str
     source_name: str
     slug: str
+    french_name: str
+
+
+def french_names() -> dict[str, str]:
+    """ISO code → French name, from the ESSGlobal translation table."""
+    with PHRASES.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle, delimiter="\t"))
+    column = rows[0].index("FR")
+    return {r[0]: r[column] for r in rows[1:] if len(r) > column and r[1] == "skos:prefLabel"}
 
 
 def countries(names: set[str]) -> dict[str, Country]:
@@ -53,6 +64,7 @@ def countries(names: set[str]) -> dict[str, Country]:
     iso = {row["ISO-Name"]: row["ISO-Code"] for row in read_tsv(ISO_TABLE)}
     by_code = {code: name for name, code in iso.items()}
     crosswalk = {row["source_name"]: row for row in read_tsv(SOURCES / "country-names.tsv")}
+    french = french_names()
     found: dict[str, Country] = {}
     for name in sorted(names):
         if name in crosswalk:
@@ -62,9 +74,10 @@ def countries(names: set[str]) -> dict[str, Country]:
                     f"country-names.tsv maps {name!r} to {row['iso_code']} {row['iso_name']!r}, "
                     f"which is not a row of {ISO_TABLE.name}"
                 )
-            found[name] = Country(row["iso_code"], row["iso_name"], name, row["slug"])
+            code = row["iso_code"]
+            found[name] = Country(code, row["iso_name"], name, row["slug"], french[code])
         elif name in iso:
-            found[name] = Country(iso[name], name, name, slugify(name))
+            found[name] = Country(iso[name], name, name, slugify(name), french[iso[name]])
         else:
             raise CrosswalkError(
                 f"country {name!r} is neither an ISO name of {ISO_TABLE.name} nor a row of "

@@ -28,7 +28,7 @@ _URL = re.compile(r"(?:https?://|www\.)\S+")
 # A phone-like run: an optional + or 00 prefix, digits in groups separated by spaces, dots,
 # dashes or parentheses, 8 to 15 digits in all; not glued to letters, slashes or other digits.
 _PHONE_RUN = re.compile(
-    r"(?<![\w/#=@.,-])(?:\+\s?|\(\+?\d{1,4}\)\s?)?\d(?:[\s().-]{0,2}\d){7,16}(?![\w/@-])"
+    r"(?<![\w/#=@.,-])(?:\+\s?|\(\+?\d{1,4}\)\s?)?\d(?:[\s().-]{0,2}\d){5,16}(?![\w/@-])"
 )
 _DATE = re.compile(r"\d{1,4}\s?[/.-]\s?\d{1,2}\s?[/.-]\s?\d{1,4}")
 _YEARS = re.compile(r"(?:19|20)\d\d\s?[-–/]\s?(?:19|20)?\d\d")
