@@ -11,7 +11,7 @@ SWAGGER_UI_VERSION := 5.35.0
 SWAGGER_UI := .swagger-ui/node_modules/swagger-ui-dist/swagger-ui-bundle.js
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run test lint typecheck pytest docs bench clean
+.PHONY: help setup run test lint typecheck pytest docs bench clean kb
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -50,6 +50,9 @@ typecheck: $(STAMP) ## mypy (strict) over the package
 
 pytest: $(STAMP) ## The test suite only (and the package's examples), with its 30 slowest tests
 	$(BIN)/python -m pytest --durations=30
+
+kb: $(STAMP) ## Regenerate the generated Turtle under kb/ from the committed sources (importers)
+	$(BIN)/python -m essaim.ingest.undp build
 
 docs: $(STAMP) ## Build the ontology's HTML documentation (pyLODE) into build/docs/
 	$(BIN)/essaim docs --output build/docs/ontology.html

@@ -217,6 +217,21 @@ def _conditions(store: EmbeddedStore, found: list[Row]) -> None:
         assert float(cast(str, row["share"])) == 1.0
 
 
+def _scaling_results_of_ess_cases(store: EmbeddedStore, found: list[Row]) -> None:
+    assert len(found) == 1
+    (row,) = found
+    assert row["result"] == cb("scaling-result/not-yet-scaled")
+    assert row["status"] == cb("coding-status/curated")
+    assert row["initiatives"] == row["initiativesOfKind"] == "1"
+
+
+def _scaling_results_of_every_kind(store: EmbeddedStore, found: list[Row]) -> None:
+    kinds = {r["kind"] for r in found}
+    assert cb("initiative-kind/ess-initiative") in kinds
+    for row in found:
+        assert int(cast(str, row["initiatives"])) <= int(cast(str, row["initiativesOfKind"]))
+
+
 def _no_rows(store: EmbeddedStore, found: list[Row]) -> None:
     assert found == []
 
@@ -461,10 +476,16 @@ EXPECTED: dict[str, Expectation] = {
     "actor-types-by-scaling-outcome": Expectation({"territory": SARTHE}, _actor_types_by_outcome),
     "codes-by-section": Expectation({"scheme": "cb:barrier"}, _codes_by_section),
     "scaling-paths": Expectation({"initiative": INITIATIVE}, _scaling_paths),
+    "scaling-results-by-kind": Expectation(
+        {"kind": "cb:initiative-kind/ess-initiative"},
+        _scaling_results_of_ess_cases,
+        [({}, _scaling_results_of_every_kind)],
+    ),
 }
 
 # Queries whose sample values give an optional parameter.
 NARROWED = {
+    "scaling-results-by-kind",
     "action-timeline",
     "actor-types-by-scaling-outcome",
     "codes-by-section",

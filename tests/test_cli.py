@@ -41,7 +41,8 @@ def test_second_load_reports_unchanged(data_dir: Path) -> None:
 def test_query_formats(data_dir: Path) -> None:
     query = (
         "PREFIX essaim: <https://w3id.org/essaim/ontology#> "
-        "SELECT ?i WHERE { ?i a essaim:Initiative }"
+        "SELECT ?i WHERE { ?i a essaim:Initiative ; essaim:initiativeKind "
+        "<https://w3id.org/essaim/codebook/initiative-kind/ess-initiative> }"
     )
     code, out = run(data_dir, "query", query, "--format", "json")
     assert code == 0

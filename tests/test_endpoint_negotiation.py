@@ -44,12 +44,15 @@ BROWSER = (
 XSD_INTEGER = rdflib.URIRef("http://www.w3.org/2001/XMLSchema#integer")
 SD = rdflib.Namespace("http://www.w3.org/ns/sparql-service-description#")
 
-SELECT = "SELECT ?s WHERE { ?s a <https://w3id.org/essaim/ontology#Initiative> }"
-ASK = "ASK { ?s a <https://w3id.org/essaim/ontology#Initiative> }"
-CONSTRUCT = (
-    "CONSTRUCT { ?s a <https://w3id.org/essaim/ontology#Initiative> } "
-    "WHERE { ?s a <https://w3id.org/essaim/ontology#Initiative> }"
+# The ESS initiatives: the founding case alone (the UNDP experiments are another kind).
+ESS = (
+    "?s a <https://w3id.org/essaim/ontology#Initiative> ; "
+    "<https://w3id.org/essaim/ontology#initiativeKind> "
+    "<https://w3id.org/essaim/codebook/initiative-kind/ess-initiative>"
 )
+SELECT = f"SELECT ?s WHERE {{ {ESS} }}"
+ASK = f"ASK {{ {ESS} }}"
+CONSTRUCT = f"CONSTRUCT {{ ?s a <https://w3id.org/essaim/ontology#Initiative> }} WHERE {{ {ESS} }}"
 DESCRIBE = "DESCRIBE <https://w3id.org/essaim/kb/actor/ceas-72>"
 SELECT_OFFERS = [JSON, XML, CSV, TSV, "application/json", "application/xml", "text/xml"]
 GRAPH_OFFERS = [TURTLE, NTRIPLES, "application/n-quads", "application/trig", RDFXML, JSONLD,

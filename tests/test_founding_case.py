@@ -112,13 +112,20 @@ def local(node: URIRef | BNode) -> str:
 
 
 def passages() -> Iterator[tuple[str, URIRef | BNode]]:
-    """Every passage of the knowledge base: annotation targets and essaim:evidence."""
+    """Every passage of the founding case: annotation targets and essaim:evidence (the
+    passages of other case documents, such as the UNDP experiments, are checked by their own
+    tests)."""
     graph = kb_graph()
+
+    def founding(target: URIRef | BNode) -> bool:
+        return graph.value(target, OA.hasSource) == document()
+
     for ann in sorted(graph.subjects(RDF.type, OA.Annotation)):
         for target in graph.objects(ann, OA.hasTarget):
-            yield local(ann), target
+            if founding(target):
+                yield local(ann), target
     for subject in sorted(set(graph.subjects(ESSAIM.evidence))):
-        targets = sorted(graph.objects(subject, ESSAIM.evidence), key=span)
+        targets = sorted(filter(founding, graph.objects(subject, ESSAIM.evidence)), key=span)
         for n, target in enumerate(targets, start=1):
             yield f"{local(subject)}#evidence{n}", target
 

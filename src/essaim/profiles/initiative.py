@@ -14,7 +14,8 @@ _LITERALS = "SELECT ?x ?p ?o WHERE { ?x ?p ?o . FILTER(isLiteral(?o)) }"
 _LINKED = f"""
 SELECT ?x ?p ?o ?ol WHERE {{
   VALUES ?p {{ essaim:territory essaim:carrier essaim:caseDocument essaim:scalingOutcome
-              essaim:similarTo essaim:upholdsValue essaim:sector }}
+              essaim:similarTo essaim:upholdsValue essaim:sector essaim:initiativeKind
+              essaim:partnerActorType }}
   ?x ?p ?o . OPTIONAL {{ ?o {LABELS} ?ol }}
 }}"""
 
@@ -91,7 +92,29 @@ SELECT ?x ?document ?title ?source ?rights WHERE {
   OPTIONAL { ?document dcterms:rights ?rights }
 }"""
 
+# The structured facts of an experiment record (ontology 0.2.1), in the order shown.
+_FACTS = """
+SELECT ?x ?p ?o WHERE {
+  VALUES ?p { dcterms:date essaim:experimentStatus essaim:experimentType essaim:method
+              essaim:costBand essaim:sampleSizeBand essaim:controlGroup essaim:assignment }
+  ?x ?p ?o . FILTER(isLiteral(?o))
+}"""
+FACTS = ("date", "experimentStatus", "experimentType", "method", "costBand", "sampleSizeBand",
+         "controlGroup", "assignment")  # fmt: skip
+
+_SECTIONS = """
+SELECT ?x ?section ?order ?heading ?type ?tl ?start ?end WHERE {
+  ?x essaim:caseDocument/essaim:hasSection ?section .
+  ?section essaim:order ?order ; essaim:heading ?heading ; essaim:sectionType ?type ;
+           essaim:startOffset ?start ; essaim:endOffset ?end .
+  OPTIONAL { ?type skos:prefLabel ?tl }
+}"""
+
+_FULL_TEXT = """
+SELECT ?x ?text WHERE { ?x essaim:caseDocument/essaim:fullText ?text } LIMIT 1"""
+
 E = "https://w3id.org/essaim/ontology#"
+EXPERIMENT_KIND = "https://w3id.org/essaim/codebook/initiative-kind/accelerator-lab-experiment"
 CODED_FACTS = ("hasBarrier", "hasSuccessFactor", "hasCondition", "hasImpact", "hasScalingStrategy")
 # The groups of qualified facts outside the shortcut, one per statement mode.
 MODES = ("addressed-need", "anticipated", "proposed", "observed", "encountered")
@@ -129,6 +152,15 @@ class Item:
 
 
 @dataclass
+class DocumentSection:
+    """A section of the case document: its heading, type and answer (verbatim)."""
+
+    heading: str
+    type: Link
+    body: str
+
+
+@dataclass
 class InitiativeProfile:
     iri: str
     title: str
@@ -152,6 +184,47 @@ class InitiativeProfile:
     document: Link | None
     document_source: str
     document_rights: str
+    kind: list[Link] = field(default_factory=list)
+    partner_types: list[Link] = field(default_factory=list)
+    facts: list[tuple[str, list[str]]] = field(default_factory=list)
+    sections: list[DocumentSection] = field(default_factory=list)
+
+    @property
+    def is_experiment(self) -> bool:
+        return any(k.iri == EXPERIMENT_KIND for k in self.kind)
+
+
+def _facts(store: Dataset, iri: str) -> list[tuple[str, list[str]]]:
+    values: dict[str, list[str]] = {}
+    for row in select(store, _FACTS, x=iri):
+        name = row["p"].value.removeprefix(E).removeprefix("http://purl.org/dc/terms/")
+        values.setdefault(name, []).append(row["o"].value)
+    return [(name, sorted(values[name])) for name in FACTS if name in values]
+
+
+def _sections(store: Dataset, iri: str, lang: str) -> list[DocumentSection]:
+    """The document's sections in order, each with its answer: its text after the heading
+    line (offsets are code points, so Python slicing is exact)."""
+    rows = select(store, _SECTIONS, x=iri)
+    full = select(store, _FULL_TEXT, x=iri)
+    if not rows or not full:
+        return []
+    text = full[0]["text"].value
+    labels = texts(rows, "type", "tl")
+    sections = []
+    seen: set[str] = set()
+    for row in sorted(rows, key=lambda r: int(r["order"].value)):
+        if row["section"].value in seen:
+            continue
+        seen.add(row["section"].value)
+        whole = text[int(row["start"].value) : int(row["end"].value)]
+        _, _, body = whole.partition("\n")
+        sections.append(
+            DocumentSection(
+                row["heading"].value, link(row["type"].value, labels, lang), body.strip()
+            )
+        )
+    return sections
 
 
 def initiative_profile(store: Dataset, iri: str, lang: str) -> InitiativeProfile:
@@ -295,4 +368,8 @@ def initiative_profile(store: Dataset, iri: str, lang: str) -> InitiativeProfile
         document=document,
         document_source=source.get(lang),
         document_rights=rights.get(lang),
+        kind=linked.get("initiativeKind", []),
+        partner_types=linked.get("partnerActorType", []),
+        facts=_facts(store, iri),
+        sections=_sections(store, iri, lang),
     )
