@@ -42,9 +42,9 @@ def problems(graph: rdflib.Graph) -> list[str]:
 
 @pytest.fixture(scope="module")
 def kb_closure(
-    ontology_graph: rdflib.Graph, codebook_graph: rdflib.Graph, kb_graph: rdflib.Graph
+    ontology_graph: rdflib.Graph, codebook_graph: rdflib.Graph, hand_kb_graph: rdflib.Graph
 ) -> rdflib.Graph:
-    return closure(ontology_graph, codebook_graph, kb_graph)
+    return closure(ontology_graph, codebook_graph, hand_kb_graph)
 
 
 def test_kb_closure_is_consistent(kb_closure: rdflib.Graph) -> None:

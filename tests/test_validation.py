@@ -43,7 +43,15 @@ DATA = REPO / "tests" / "data"
 MANIFEST = DATA / "invalid" / "MANIFEST.csv"
 VALID = sorted((DATA / "valid").glob("*.ttl"))
 INVALID = sorted((DATA / "invalid").glob("*.ttl"))
-KB = sorted((REPO / "kb").rglob("*.ttl"))
+#: The generated corpus of kb/cases/undp-accelerator-labs/ (302 graphs) is validated whole by the
+#: SPARQL engine on every default load (tests/test_undp_corpus.py); comparing the two engines
+#: graph by graph over all of it takes minutes with pyshacl, so they compare the hand-written
+#: knowledge base and a sample of the corpus.
+GENERATED = REPO / "kb" / "cases" / "undp-accelerator-labs"
+_KB_FILES = sorted((REPO / "kb").rglob("*.ttl"))
+KB = [p for p in _KB_FILES if GENERATED not in p.parents] + [
+    p for p in _KB_FILES if GENERATED in p.parents
+][:2]
 
 SH = "http://www.w3.org/ns/shacl#"
 ESSAIM = "https://w3id.org/essaim/ontology#"
