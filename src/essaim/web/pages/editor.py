@@ -45,7 +45,7 @@ def prefixes_text() -> str:
 
 DEFAULT_QUERY = """SELECT ?initiative ?title WHERE {
   ?initiative a essaim:Initiative ; dcterms:title ?title .
-} LIMIT 50"""
+} ORDER BY ?title LIMIT 50"""
 
 
 @router.get("/editor")
