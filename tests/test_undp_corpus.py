@@ -360,3 +360,64 @@ def test_search_finds_an_experiment(kb_app: EssaimApp) -> None:
 def test_the_extract_is_one_json_object_a_line() -> None:
     lines = EXTRACT.read_text(encoding="utf-8").splitlines()
     assert len(lines) == 302 and all(json.loads(line)["text"] for line in lines)
+
+
+# --- named partner organisations ----------------------------------------------------------------
+
+PARTNERS = f"""
+PREFIX essaim: <{ns.ESSAIM}> PREFIX oa: <{ns.OA}> PREFIX skos: <{ns.SKOS}>
+SELECT ?initiative ?actor ?name ?type ?territory ?exact ?start ?end ?text WHERE {{
+  ?initiative essaim:hasParticipation ?p ; essaim:caseDocument ?doc .
+  ?p essaim:participant ?actor ; essaim:role <{ns.CODEBOOK}role/partner> ;
+     essaim:codingStatus <{ns.CODEBOOK}coding-status/extracted> ;
+     essaim:evidence ?target .
+  ?target oa:hasSource ?doc ;
+     oa:hasSelector [ oa:exact ?exact ] , [ oa:start ?start ; oa:end ?end ] .
+  ?doc essaim:fullText ?text .
+  ?actor skos:prefLabel ?name ; essaim:actorType ?type ; essaim:territory ?territory .
+}}"""
+
+
+@pytest.fixture(scope="module")
+def partner_rows(graphs: ox.Store) -> list[dict[str, str]]:
+    return rows(graphs, PARTNERS)
+
+
+def test_named_partners_are_actors_with_their_passage(partner_rows: list[dict[str, str]]) -> None:
+    assert len({r["initiative"] for r in partner_rows}) > 100  # 155 experiments list partners
+    for row in partner_rows:
+        start, end = int(row["start"]), int(row["end"])
+        assert row["text"][start:end] == row["exact"]
+        assert b.normalise(row["exact"]) == b.normalise(row["name"])
+        assert row["type"] == ns.CODEBOOK + "actor-type/not-stated"  # the record does not say
+        assert "[name removed]" not in row["name"]
+
+
+def test_a_partner_of_a_country_is_one_actor_whatever_its_spelling(
+    partner_rows: list[dict[str, str]],
+) -> None:
+    by_actor: dict[str, set[str]] = {}
+    for row in partner_rows:
+        by_actor.setdefault(row["actor"], set()).add(row["initiative"])
+    assert max(len(v) for v in by_actor.values()) >= 2
+    names = {(r["territory"], b.normalise(r["name"])): r["actor"] for r in partner_rows}
+    assert len(names) == len(by_actor)  # one actor per country and normalised name
+
+
+def test_what_names_no_organisation_makes_no_actor(partner_rows: list[dict[str, str]]) -> None:
+    skipped = cw.not_organisations()
+    assert "municipalities" in skipped and "undp" in skipped
+    assert not [r["exact"] for r in partner_rows if b.normalise(r["exact"]) in skipped]
+    barbados = {r["name"] for r in partner_rows if r["initiative"].endswith("3d-building-blocks")}
+    assert barbados == {
+        "Barbados Child Care Board",
+        "Samuel Jackman Prescod Institute Of Technology (SJPI)",
+    }
+
+
+def test_an_experiment_page_lists_its_partners(kb_app: EssaimApp) -> None:
+    text = html(kb_app, "/kb/initiative/undp-3d-building-blocks")
+    assert "Barbados Child Care Board" in text
+    assert 'href="/kb/actor/undp-partner-barbados-barbados-child-care-board"' in text
+    actor = html(kb_app, "/kb/actor/undp-partner-barbados-barbados-child-care-board")
+    assert 'href="/kb/initiative/undp-3d-building-blocks"' in actor

@@ -13,6 +13,12 @@ section's ``extract``:
   separated by commas, semicolons, line breaks or " puis " / " then " (two successive
   organisations); a list ending with "…", "..." or "etc." is incomplete. The same name twice
   in a case is one actor with two passages. Other lines (prose) are skipped.
+- ``actors``: a plain list of named actors (no families), as a questionnaire answers "list the
+  names of partners": names separated by commas, semicolons or line breaks (outside
+  parentheses), each line without its bullet or numbering and without a leading category label
+  ("Public sector: A, B"); a piece that does not read as a name — longer than 80 characters or
+  12 words, beginning in lower case (prose, or the tail of a name cut at a comma), a removed
+  name — is skipped and counted in the notes.
 - ``actions-by-year``: a line "En 2006 :", "In 2006:", "Depuis 2008 :", "Since 2008:",
   "Dès 2006 :", "2006 :" opens a year; each bullet under it (``-``, ``*``, ``•``, ``–``, ``—``,
   ``▪``, ``◦``, ``·``, ``+``, ``1.``, ``1)``, ``a)``) is an action of that year ("depuis",
@@ -33,6 +39,13 @@ section's ``extract``:
 [('Forum', 2006, False), ('Atelier', 2006, False)]
 >>> [(a.name, a.family) for a in found.actors], found.actor_list_incomplete
 ([('A', 'association'), ('B', 'association'), ('C', 'association'), ('D', 'cooperative')], True)
+>>> from essaim.ingest.templates import Template, TemplateSection
+>>> partners = Template("demo", "demo", "en", sections=(
+...     TemplateSection("experiment-partners", ("List the partners:",), extract="actors"),))
+>>> text = "List the partners:\\n\\n1. Ministry of Health; 2. Lusaka City Council\\n"
+>>> text += "Public sector: Tourist Police, and other volunteer organizations\\n[name removed]"
+>>> [a.name for a in extract(text, split_sections(text, partners)).actors]
+['Ministry of Health', 'Lusaka City Council', 'Tourist Police']
 >>> text = "T\\n\\nL'organisation\\n\\nDepuis 2008 : Cafés\\nForums\\n"
 >>> found = extract(text, split_sections(text, load_template("cahier-2011")))
 >>> [(text[a.passage.start:a.passage.end], a.year, a.since) for a in found.actions]
@@ -214,6 +227,8 @@ def extract(text: str, split: SectionSplit) -> Extraction:
             _carrier(text, section, found)
         elif kind == "actors-by-family":
             _actors(text, section, found, actors)
+        elif kind == "actors":
+            _named_actors(text, section, found, actors)
         elif kind == "actions-by-year":
             _actions(text, section, found)
         elif kind == "proposals":
@@ -299,8 +314,8 @@ def _names(text: str, start: int, end: int) -> tuple[list[Passage], bool]:
                 at = match.end()
             cuts.append(Passage(at, piece.end))
         for cut in cuts:
-            bullet = BULLET.match(text, cut.start, cut.end)
-            begin_at = bullet.end() if bullet else cut.start
+            bullet = BULLET.match(text[cut.start : cut.end])
+            begin_at = cut.start + bullet.end() if bullet else cut.start
             stripped = _strip(text, begin_at, cut.end)
             if stripped is not None and normalise(text[stripped.start : stripped.end]):
                 names.append(stripped)
@@ -355,6 +370,48 @@ def _actors(
             _add(text, names, family, label, actors)
             found.actor_list_incomplete |= incomplete
             pending_end = False
+
+
+_NAME_MAX_CHARS = 80
+_NAME_MAX_WORDS = 12
+_REMOVED = "[name removed]"
+
+
+def _named_actors(
+    text: str,
+    section: Section,
+    found: Extraction,
+    actors: dict[tuple[str, str | None], ListedActor],
+) -> None:
+    skipped = 0
+    for start, end, content in _body_lines(text, section):
+        if not content.strip(_SPACES):
+            continue
+        bullet = BULLET.match(content)
+        begin = start + (bullet.end() if bullet else 0)
+        label = _FAMILY_LINE.match(text[begin:end])
+        if label is not None and len(label["label"].split()) <= 3 and label["rest"].strip():
+            begin += label.start("rest")
+        names, incomplete = _names(text, begin, end)
+        found.actor_list_incomplete |= incomplete
+        kept = []
+        for passage in names:
+            name = text[passage.start : passage.end]
+            if (
+                len(name) > _NAME_MAX_CHARS
+                or len(name.split()) > _NAME_MAX_WORDS
+                or name[0].islower()
+                or _REMOVED in name
+            ):
+                skipped += 1
+            else:
+                kept.append(passage)
+        _add(text, kept, None, None, actors)
+    if skipped:
+        found.notes.append(
+            f"section « {section.heading.strip()} »: {skipped} piece(s) of the list did not "
+            "read as names (prose, a name cut at a comma, a removed name): left to coders"
+        )
 
 
 def _add(

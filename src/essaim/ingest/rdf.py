@@ -116,15 +116,31 @@ class CaseGraph:
         self._blank += 1
         return ox.BlankNode(f"b{self._blank}")
 
-    def evidence(self, document: ox.NamedNode, text: str, start: int, end: int) -> ox.BlankNode:
-        """A passage of ``document``: its SpecificResource with quote and position selectors."""
-        target = self.blank()
-        quote = self.blank()
-        position = self.blank()
-        self.add(target, RDF_TYPE, OA("SpecificResource"))
-        self.add(target, OA("hasSource"), document)
-        self.add(target, OA("hasSelector"), quote)
-        self.add(target, OA("hasSelector"), position)
+    def evidence(
+        self,
+        document: ox.NamedNode,
+        text: str,
+        start: int,
+        end: int,
+        target: ox.NamedNode | None = None,
+    ) -> ox.NamedNode | ox.BlankNode:
+        """A passage of ``document``: its SpecificResource with quote and position selectors,
+        blank nodes unless ``target`` names it (its selectors are then ``target-quote`` and
+        ``target-position``: a generated file without blank nodes)."""
+        quote: ox.NamedNode | ox.BlankNode
+        position: ox.NamedNode | ox.BlankNode
+        if target is None:
+            node: ox.NamedNode | ox.BlankNode = self.blank()
+            quote, position = self.blank(), self.blank()
+        else:
+            node = target
+            quote = ox.NamedNode(target.value + "-quote")
+            position = ox.NamedNode(target.value + "-position")
+        target_node = node
+        self.add(target_node, RDF_TYPE, OA("SpecificResource"))
+        self.add(target_node, OA("hasSource"), document)
+        self.add(target_node, OA("hasSelector"), quote)
+        self.add(target_node, OA("hasSelector"), position)
         self.add(quote, RDF_TYPE, OA("TextQuoteSelector"))
         self.add(quote, OA("exact"), ox.Literal(text[start:end]))
         if start > 0:
@@ -134,7 +150,7 @@ class CaseGraph:
         self.add(position, RDF_TYPE, OA("TextPositionSelector"))
         self.add(position, OA("start"), ox.Literal(str(start), datatype=XSD_INT))
         self.add(position, OA("end"), ox.Literal(str(end), datatype=XSD_INT))
-        return target
+        return target_node
 
     def cite(
         self, subject: ox.NamedNode, document: ox.NamedNode, text: str, start: int, end: int
@@ -186,8 +202,13 @@ def literal(value: str, language: str) -> ox.Literal:
     return ox.Literal(value)
 
 
-def year(value: int) -> ox.Literal:
-    return ox.Literal(f"{value:04d}", datatype=XSD_YEAR)
+def year(value: int | str) -> ox.Literal:
+    return ox.Literal(f"{int(value):04d}", datatype=XSD_YEAR)
+
+
+def typed(value: object, datatype: str) -> ox.Literal:
+    """A literal of an XSD datatype named by its local name (``typed(3, "positiveInteger")``)."""
+    return ox.Literal(str(value), datatype=ox.NamedNode(ns.XSD + datatype))
 
 
 def boolean(value: bool) -> ox.Literal:

@@ -50,6 +50,7 @@ EXTRACT_KINDS = (
     "title",
     "carrier",
     "actors-by-family",
+    "actors",
     "actions-by-year",
     "proposals",
     "resources",

@@ -11,10 +11,9 @@ same triples and the same files.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import quote
@@ -23,7 +22,17 @@ import pyoxigraph as ox
 
 from essaim import __version__
 from essaim import namespaces as ns
-from essaim.ingest.sections import Section, split_sections
+from essaim.ingest import rdf
+from essaim.ingest.extract import ListedActor
+from essaim.ingest.extract import extract as extract_facts
+from essaim.ingest.headings import normalise
+from essaim.ingest.rdf import DC as _d
+from essaim.ingest.rdf import RDF_TYPE as _TYPE
+from essaim.ingest.rdf import CaseGraph
+from essaim.ingest.rdf import E as _e
+from essaim.ingest.rdf import concept as _concept
+from essaim.ingest.rdf import typed as _typed
+from essaim.ingest.sections import Section, SectionSplit, split_sections
 from essaim.ingest.templates import Template, load_template
 from essaim.ingest.undp import EXTRACT, ROOT, TEMPLATE
 from essaim.ingest.undp import crosswalks as cw
@@ -63,6 +72,7 @@ PREFIXES = {
     "document": KB + "document/",
     "section": KB + "section/",
     "coded-fact": KB + "coded-fact/",
+    "participation": KB + "participation/",
     "annotation": KB + "annotation/",
     "territory": TERRITORY,
     "actor": ACTOR,
@@ -74,6 +84,7 @@ PREFIXES = {
     "statement-mode": ns.CODEBOOK + "statement-mode/",
     "coding-status": ns.CODEBOOK + "coding-status/",
     "actor-type": ns.CODEBOOK + "actor-type/",
+    "role": ns.CODEBOOK + "role/",
     "initiative-kind": ns.CODEBOOK + "initiative-kind/",
     "territory-level": ns.CODEBOOK + "territory-level/",
     "oa": ns.OA,
@@ -85,37 +96,18 @@ PREFIXES = {
     "xsd": ns.XSD,
 }
 
-_TYPE = ox.NamedNode(ns.RDF + "type")
-
-
-def _e(local: str) -> ox.NamedNode:
-    return ox.NamedNode(ns.ESSAIM + local)
-
-
-def _d(local: str) -> ox.NamedNode:
-    return ox.NamedNode(ns.DCTERMS + local)
-
 
 def _en(text: str) -> ox.Literal:
     return ox.Literal(text, language="en")
 
 
-def _typed(value: object, datatype: str) -> ox.Literal:
-    return ox.Literal(str(value), datatype=ox.NamedNode(ns.XSD + datatype))
+class Triples(CaseGraph):
+    """Triples in the order they are added (so the Turtle is the same on every run); passages
+    are named nodes (no blank node in a generated file)."""
 
-
-def _concept(scheme: str, local: str) -> ox.NamedNode:
-    return ox.NamedNode(f"{ns.CODEBOOK}{scheme}/{local}")
-
-
-@dataclass
-class Triples:
-    """Triples in the order they are added (so the Turtle is the same on every run)."""
-
-    items: list[ox.Triple] = field(default_factory=list)
-
-    def add(self, s: ox.NamedNode, p: ox.NamedNode, o: ox.NamedNode | ox.Literal) -> None:
-        self.items.append(ox.Triple(s, p, o))
+    @property
+    def items(self) -> list[ox.Triple]:
+        return self.triples
 
     def turtle(self, header: str) -> bytes:
         """Turtle with each subject's triples together, subjects in order of first mention."""
@@ -155,6 +147,16 @@ def question_set_version(text: str) -> str:
 
 
 @dataclass(frozen=True)
+class Partner:
+    """An organisation an experiment names as its partner, one actor per country and
+    normalised name (the same partner of two experiments of a country is one actor)."""
+
+    iri: ox.NamedNode
+    name: str
+    country: cw.Country
+
+
+@dataclass(frozen=True)
 class Experiment:
     record: Record
     slug: str
@@ -182,31 +184,21 @@ def experiments(records: list[Record]) -> list[Experiment]:
     return out
 
 
+def partner_iri(country: cw.Country, name: str) -> ox.NamedNode:
+    slug = cw.slugify(normalise(name))[:60].rstrip("-") or "partner"
+    return ox.NamedNode(f"{ACTOR}undp-partner-{country.slug}-{slug}")
+
+
+def listed_partners(text: str, split: SectionSplit, skip: dict[str, str]) -> list[ListedActor]:
+    """The organisations the partners section names (extract kind ``actors`` of the template),
+    less the reviewed rows of partner-not-organisations.tsv."""
+    found = extract_facts(text, split)
+    return [actor for actor in found.actors if normalise(actor.name) not in skip]
+
+
 def slugify_title(title: str) -> str:
     slug = cw.slugify(title)[:80].rstrip("-")
     return slug or "experiment"
-
-
-def _selectors(
-    t: Triples, target: ox.NamedNode, document: ox.NamedNode, text: str, start: int, end: int
-) -> None:
-    quote_node = ox.NamedNode(target.value + "-quote")
-    position = ox.NamedNode(target.value + "-position")
-    t.add(target, _TYPE, ox.NamedNode(ns.OA + "SpecificResource"))
-    t.add(target, ox.NamedNode(ns.OA + "hasSource"), document)
-    t.add(target, ox.NamedNode(ns.OA + "hasSelector"), quote_node)
-    t.add(target, ox.NamedNode(ns.OA + "hasSelector"), position)
-    t.add(quote_node, _TYPE, ox.NamedNode(ns.OA + "TextQuoteSelector"))
-    t.add(quote_node, ox.NamedNode(ns.OA + "exact"), ox.Literal(text[start:end]))
-    if start > 0:
-        t.add(
-            quote_node, ox.NamedNode(ns.OA + "prefix"), ox.Literal(text[max(0, start - 32) : start])
-        )
-    if end < len(text):
-        t.add(quote_node, ox.NamedNode(ns.OA + "suffix"), ox.Literal(text[end : end + 32]))
-    t.add(position, _TYPE, ox.NamedNode(ns.OA + "TextPositionSelector"))
-    t.add(position, ox.NamedNode(ns.OA + "start"), _typed(start, "nonNegativeInteger"))
-    t.add(position, ox.NamedNode(ns.OA + "end"), _typed(end, "nonNegativeInteger"))
 
 
 def _checklist_line(text: str, sections: list[Section], value: str) -> tuple[int, int] | None:
@@ -224,7 +216,11 @@ def _checklist_line(text: str, sections: list[Section], value: str) -> tuple[int
     return None
 
 
-def experiment_graph(experiment: Experiment, template: Template) -> Triples:
+def experiment_graph(
+    experiment: Experiment,
+    template: Template,
+    partners: dict[tuple[str, str], Partner] | None = None,
+) -> Triples:
     """The triples of one experiment: its case document and sections, its initiative, its
     structured facts and the extracted scaling facts."""
     record = experiment.record
@@ -239,10 +235,17 @@ def experiment_graph(experiment: Experiment, template: Template) -> Triples:
     initiative = ox.NamedNode(f"{KB}initiative/undp-{slug}")
     split = split_sections(text, template)
 
-    t.add(document, _TYPE, _e("CaseDocument"))
-    t.add(document, _d("title"), _en(experiment.title))
-    t.add(document, _d("language"), ox.Literal("en"))
-    t.add(document, _d("date"), _typed(record["year"], "gYear"))
+    t.document(
+        document,
+        title=experiment.title,
+        language="en",
+        text=text,
+        sections=(
+            (ox.NamedNode(f"{KB}section/undp-{slug}-{order:02d}"), section)
+            for order, section in enumerate(split.sections, start=1)
+        ),
+    )
+    t.add(document, _d("date"), rdf.year(record["year"]))
     t.add(document, _d("creator"), experiment.lab)
     t.add(document, _d("source"), source)
     t.add(document, _d("license"), ox.NamedNode(MIT))
@@ -254,18 +257,6 @@ def experiment_graph(experiment: Experiment, template: Template) -> Triples:
         _d("conformsTo"),
         _en(f"{template.title}, question set {question_set_version(text)}"),
     )
-    t.add(document, _e("sha256"), ox.Literal(hashlib.sha256(text.encode()).hexdigest()))
-    t.add(document, _e("fullText"), ox.Literal(text))
-    for order, section in enumerate(split.sections, start=1):
-        node = ox.NamedNode(f"{KB}section/undp-{slug}-{order:02d}")
-        t.add(document, _e("hasSection"), node)
-        t.add(node, _TYPE, _e("Section"))
-        t.add(node, _e("sectionType"), _concept("section-type", section.type))
-        t.add(node, _e("heading"), ox.Literal(section.heading))
-        t.add(node, _e("order"), _typed(order, "positiveInteger"))
-        t.add(node, _e("startOffset"), _typed(section.start, "nonNegativeInteger"))
-        t.add(node, _e("endOffset"), _typed(section.end, "nonNegativeInteger"))
-        t.add(node, _d("isPartOf"), document)
 
     t.add(initiative, _TYPE, _e("Initiative"))
     t.add(initiative, _d("title"), _en(experiment.title))
@@ -273,9 +264,10 @@ def experiment_graph(experiment: Experiment, template: Template) -> Triples:
     t.add(initiative, _e("territory"), ox.NamedNode(TERRITORY + experiment.country.slug))
     t.add(initiative, _e("carrier"), experiment.lab)
     t.add(initiative, _e("caseDocument"), document)
-    t.add(initiative, _d("date"), _typed(record["year"], "gYear"))
+    t.add(initiative, _d("date"), rdf.year(record["year"]))
     t.add(initiative, _d("isPartOf"), CORPUS)
     _structured_facts(t, initiative, record)
+    _partner_facts(t, experiment, initiative, document, text, split, partners)
     _scaling_facts(t, initiative, document, slug, text, split.sections, record.get("scaling"))
     return t
 
@@ -299,6 +291,38 @@ def _structured_facts(t: Triples, initiative: ox.NamedNode, record: Record) -> N
     for sector in _values(record.get("partnering_sector")):
         actor_type = cw.lookup(sectors, sector, "partnering-sectors.tsv")
         t.add(initiative, _e("partnerActorType"), _concept("actor-type", str(actor_type)))
+
+
+def _partner_facts(
+    t: Triples,
+    experiment: Experiment,
+    initiative: ox.NamedNode,
+    document: ox.NamedNode,
+    text: str,
+    split: SectionSplit,
+    partners: dict[tuple[str, str], Partner] | None,
+) -> None:
+    """A participation (role partner, status extracted, its passages) for each organisation the
+    experiment names as a partner; the actor itself is declared in the actors graph, once."""
+    for listed in listed_partners(text, split, cw.not_organisations()):
+        key = (experiment.country.slug, normalise(listed.name))
+        if partners is not None and key not in partners:
+            partners[key] = Partner(
+                partner_iri(experiment.country, listed.name), listed.name, experiment.country
+            )
+        actor = partner_iri(experiment.country, listed.name)
+        local = actor.value.rsplit("/", 1)[-1]
+        participation = ox.NamedNode(f"{KB}participation/undp-{experiment.slug}-{local}")
+        t.add(initiative, _e("hasParticipation"), participation)
+        t.add(participation, _TYPE, _e("Participation"))
+        t.add(participation, _e("participant"), actor)
+        t.add(participation, _e("role"), _concept("role", "partner"))
+        t.add(participation, _e("codingStatus"), _concept("coding-status", "extracted"))
+        t.add(participation, _d("creator"), IMPORTER)
+        for number, passage in enumerate(listed.passages, start=1):
+            target = ox.NamedNode(f"{participation.value}-evidence-{number}")
+            t.add(participation, _e("evidence"), target)
+            t.evidence(document, text, passage.start, passage.end, target=target)
 
 
 def _values(value: Any) -> list[str]:
@@ -339,7 +363,7 @@ def _scaling_facts(
             t.add(annotation, ox.NamedNode(ns.OA + "hasBody"), _concept("scaling-result", result))
             target = ox.NamedNode(annotation.value + "-target")
             t.add(annotation, ox.NamedNode(ns.OA + "hasTarget"), target)
-            _selectors(t, target, document, text, *passage)
+            t.evidence(document, text, *passage, target=target)
             t.add(annotation, _d("creator"), IMPORTER)
             t.add(annotation, _d("created"), _typed(EXTRACTED_ON, "dateTime"))
     if outcomes:
@@ -395,7 +419,9 @@ def countries_graph(experiments_: list[Experiment]) -> Triples:
     return t
 
 
-def actors_graph(experiments_: list[Experiment]) -> Triples:
+def actors_graph(
+    experiments_: list[Experiment], partners: dict[tuple[str, str], Partner] | None = None
+) -> Triples:
     t = Triples()
     graph = graph_iri(ACTORS_FILE)
     _graph_metadata(
@@ -439,6 +465,21 @@ def actors_graph(experiments_: list[Experiment]) -> Triples:
         t.add(lab, _e("actorType"), _concept("actor-type", "international-organisation"))
         t.add(lab, _e("territory"), ox.NamedNode(TERRITORY + country.slug))
         t.add(lab, ox.NamedNode(ns.ORG + "subOrganizationOf"), NETWORK)
+    for partner in sorted((partners or {}).values(), key=lambda p: p.iri.value):
+        t.add(partner.iri, _TYPE, _e("Organisation"))
+        t.add(partner.iri, ox.NamedNode(ns.SKOS + "prefLabel"), ox.Literal(partner.name))
+        t.add(partner.iri, _e("actorType"), _concept("actor-type", "not-stated"))
+        t.add(partner.iri, _e("territory"), ox.NamedNode(TERRITORY + partner.country.slug))
+        t.add(
+            partner.iri,
+            ox.NamedNode(ns.SKOS + "note"),
+            _en(
+                "Named as a partner by an experiment of the UNDP Accelerator Lab of "
+                f'{partner.country.source_name} (extracted from the answer to "Please list the '
+                'names of partners"; the name as first written, its type not stated). '
+                "Territory: the lab's country."
+            ),
+        )
     return t
 
 
@@ -455,13 +496,17 @@ def generated(
     """Every generated file as (path relative to the repository root, content)."""
     template = load_template(template_path or TEMPLATE)
     experiments_ = experiments(read_extract(extract))
-    yield COUNTRIES_FILE, countries_graph(experiments_).turtle(HEADER)
-    yield ACTORS_FILE, actors_graph(experiments_).turtle(HEADER)
-    for experiment in experiments_:
-        yield (
+    partners: dict[tuple[str, str], Partner] = {}
+    cases = [
+        (
             CASES_DIR / f"{experiment.slug}.ttl",
-            experiment_graph(experiment, template).turtle(HEADER),
+            experiment_graph(experiment, template, partners).turtle(HEADER),
         )
+        for experiment in experiments_
+    ]
+    yield COUNTRIES_FILE, countries_graph(experiments_).turtle(HEADER)
+    yield ACTORS_FILE, actors_graph(experiments_, partners).turtle(HEADER)
+    yield from cases
 
 
 def build(root: Path = ROOT, extract: Path = EXTRACT) -> list[PurePosixPath]:

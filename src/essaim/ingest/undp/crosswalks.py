@@ -1,4 +1,5 @@
-"""The reviewed tables the importer reads: country names, scaling results, partnering sectors.
+"""The reviewed tables the importer reads: country names, scaling results, partnering sectors,
+the listed partners that are no organisation.
 
 Each is a TSV file under kb/sources/undp-sdg-commons/ (lines starting with "#" are comments), so
 a researcher can read and change them; ``make kb`` regenerates the graphs from them.
@@ -12,6 +13,7 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+from essaim.ingest.headings import normalise
 from essaim.ingest.undp import ROOT, SOURCES
 
 ISO_TABLE = ROOT / "kb" / "sources" / "essglobal" / "iso-countries.tsv"
@@ -97,6 +99,12 @@ def partnering_sectors() -> dict[str, str]:
     return {
         r["source_value"]: r["actor_type"] for r in read_tsv(SOURCES / "partnering-sectors.tsv")
     }
+
+
+def not_organisations() -> dict[str, str]:
+    """Normalised partner name → why it is not made an actor (partner-not-organisations.tsv)."""
+    rows = read_tsv(SOURCES / "partner-not-organisations.tsv")
+    return {normalise(r["name"]): r["reason"] for r in rows}
 
 
 def lookup(table: dict[str, str] | dict[str, tuple[str, str]], value: str, file: str) -> object:
