@@ -10,6 +10,9 @@ from collections.abc import Iterator
 
 import docx
 import pytest
+from docx.enum.style import WD_STYLE_TYPE
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
 
 from essaim.ingest.ingester import ingest
 from essaim.ingest.readers import read_document
@@ -130,6 +133,24 @@ def test_a_table_that_is_no_questionnaire_is_read_as_rows() -> None:
         "Actions\n\nYear | Action | With\n2006 2008 | Forum | City\n | Fair, all partners"
     )
     assert not document.heading_lines
+
+
+def test_headings_by_style_base_style_or_outline_level() -> None:
+    """A heading style, a custom style based on one, an outline level on the paragraph (0–8)
+    mark a heading line; outline level 9 (body text) and a plain style do not."""
+    word = docx.Document()
+    custom = word.styles.add_style("Question du cahier", WD_STYLE_TYPE.PARAGRAPH)
+    custom.base_style = word.styles["Heading 2"]
+    word.add_paragraph("Titre du cas", style="Title")
+    word.add_paragraph("Freins", style="Question du cahier")
+    word.add_paragraph("Pas de moyens.")
+    for text, level in (("Les jeunes", "1"), ("Corps du texte", "9")):
+        outline = OxmlElement("w:outlineLvl")
+        outline.set(qn("w:val"), level)
+        word.add_paragraph(text)._p.get_or_add_pPr().append(outline)
+    document = read_document("styles.docx", _saved(word))
+    headings = [document.text[o:].split("\n", 1)[0] for o in sorted(document.heading_lines)]
+    assert headings == ["Titre du cas", "Freins", "Les jeunes"]
 
 
 def test_a_document_of_empty_tables_is_refused_as_empty() -> None:

@@ -4,7 +4,8 @@
   leading byte-order mark is dropped); Markdown's ``#`` headings are found by the sectioning.
 - ``.docx`` (python-docx): the body's paragraphs and tables in document order, a blank line
   between blocks; a paragraph whose style is a heading (``Heading 1``…, ``Title``, ``Titre``…)
-  is a known heading for the sectioning (``Document.heading_lines``); a list paragraph
+  or is based on one, or that has an outline level (0–8, on itself or its style), is a known
+  heading for the sectioning (``Document.heading_lines``); a list paragraph
   (style ``List …``) starts with ``- ``. A table of two columns (merged cells counted once) is
   a questionnaire: each row's question is a known heading line, its answer the block below (a
   row merged across the table is a heading line when short); any other table is its rows, one
@@ -38,7 +39,7 @@ import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import PurePath
-from typing import TYPE_CHECKING, TypeGuard, cast
+from typing import TYPE_CHECKING, Any, TypeGuard, cast
 
 from essaim.ingest.headings import SHORT_LINE
 
@@ -125,13 +126,35 @@ def _blocks(items: Iterable[Paragraph | Table]) -> Iterator[tuple[str, bool]]:
         paragraph = cast("Paragraph", item)
         text = _paragraph_text(paragraph)
         if text.strip():
-            yield text, _HEADING_STYLE.match(_style(paragraph)) is not None
+            yield text, _is_heading(paragraph)
 
 
 def _is_table(item: Paragraph | Table) -> TypeGuard[Table]:
     from docx.table import Table
 
     return isinstance(item, Table)
+
+
+def _is_heading(paragraph: Paragraph) -> bool:
+    """A heading style (or a style based on one), or an outline level (0–8) set on the
+    paragraph or its styles: Word's own mark of a heading, whatever the style is called."""
+    if _outline_level(paragraph._p):
+        return True
+    style = paragraph.style
+    for _ in range(10):  # a style's base styles, up to a cycle-proof depth
+        if style is None:
+            return False
+        if _HEADING_STYLE.match(style.name or "") or _outline_level(style.element):
+            return True
+        style = style.base_style
+    return False
+
+
+def _outline_level(element: Any) -> bool:
+    """Whether a paragraph's or style's properties set an outline level of a heading (0–8;
+    9 is body text)."""
+    levels = element.xpath("./w:pPr/w:outlineLvl/@w:val")
+    return any(level in {str(n) for n in range(9)} for level in levels)
 
 
 def _style(paragraph: Paragraph) -> str:
