@@ -225,3 +225,57 @@ def test_the_form_escapes_what_the_document_says(app: EssaimApp) -> None:
         assert done.status_code == 200, done.text
         assert "<script>alert(1)</script>" not in done.text
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in done.text
+
+
+def test_the_openapi_document_describes_the_multipart_body(app: EssaimApp) -> None:
+    """The body is described field by field, and a client that only reads those names and
+    types from the live document (files for binary items, the boolean as "true") ingests."""
+    operation = app.get("/openapi.json").json()["paths"]["/api/ingest"]["post"]
+    body = operation["requestBody"]
+    assert body["required"] is True and list(body["content"]) == ["multipart/form-data"]
+    schema = body["content"]["multipart/form-data"]["schema"]
+    properties = schema["properties"]
+    assert schema["required"] == ["file"]
+    assert properties["file"]["type"] == "array"
+    assert properties["file"]["items"] == {"type": "string", "format": "binary"}
+    assert "cahier-2011" in properties["template"]["enum"]
+    assert properties["territory"]["type"] == "string"
+    assert properties["dry_run"] == {**properties["dry_run"], "type": "boolean", "default": False}
+    assert all(p.get("description") for p in properties.values())
+    assert operation["responses"]["422"]["content"]["application/problem+json"]
+    # a client built from the schema alone
+    uploads, form = [], {}
+    values = {"string": {"territory": properties["territory"]["examples"][0]}}
+    for name, spec in properties.items():
+        if spec["type"] == "array" and spec["items"].get("format") == "binary":
+            uploads.append((name, ("schema-client.txt", GOOD)))
+        elif spec["type"] == "boolean":
+            form[name] = "true"  # the dry run: nothing loaded
+        elif name in values["string"]:
+            form[name] = values["string"][name]
+    assert [u[0] for u in uploads] == ["file"] and set(form) == {"territory", "dry_run"}
+    before = count(app)
+    with app.client() as client:
+        response = client.post("/api/ingest", files=uploads, data=form, headers=app.auth("editor"))
+    assert response.status_code == 200, response.text
+    assert response.json()["cases"][0]["template"] in properties["template"]["enum"]
+    assert count(app) == before
+
+
+def test_the_api_takes_a_template_name_never_a_path_on_the_node(
+    app: EssaimApp, tmp_path: Path
+) -> None:
+    """``essaim ingest --template`` may name a template file; over the web a template is one
+    of the node's, by name: a path to a .toml file on the node is refused, nothing read."""
+    from essaim.ingest.templates import templates_dir
+
+    planted = tmp_path / "planted.toml"
+    planted.write_bytes((templates_dir() / "cahier-2011.toml").read_bytes())
+    before = count(app)
+    response = app.post(
+        "/api/ingest", files=files("path-case.txt"),
+        data={"territory": "72", "template": str(planted)}, headers=app.auth("editor"),
+    )  # fmt: skip
+    assert response.status_code == 422, response.text
+    assert response.json()["detail"].startswith(f"no template is named {str(planted)!r}")
+    assert count(app) == before

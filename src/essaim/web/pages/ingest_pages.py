@@ -22,7 +22,7 @@ from starlette.responses import JSONResponse, Response
 
 from essaim.ingest.ingester import IngestResult, ingest
 from essaim.ingest.readers import IngestError
-from essaim.ingest.templates import TemplateError, bundled_templates
+from essaim.ingest.templates import TemplateError, bundled_templates, templates_dir
 from essaim.loading import LoadError, SourceInvalid
 from essaim.users import Role, User
 from essaim.web.access import writer
@@ -75,8 +75,13 @@ async def _run(request: Request, node: Node) -> tuple[IngestResult, bool]:
     finally:
         await form.close()
     dry_run = field(form, "dry_run").lower() in ("true", "1", "on", "yes")
+    template = field(form, "template").strip() or None
+    templates = bundled_templates()
+    if template is not None and template not in templates:  # a name, never a path on the node
+        known = ", ".join(sorted(templates))
+        raise Problem(422, f"no template is named {template!r} (known: {known})")
     options: dict[str, Any] = {
-        "template": field(form, "template").strip() or None,
+        "template": template,
         "territory": field(form, "territory").strip() or None,
         "dry_run": dry_run,
         "authorise": _authorise(user),
@@ -119,23 +124,99 @@ def _payload(result: IngestResult) -> dict[str, Any]:
     }
 
 
+#: The media types a case document may be sent as (the reader goes by the file name's suffix).
+DOCUMENT_TYPES = (
+    "text/plain, text/markdown, "
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document, "
+    "application/octet-stream"
+)
+
+#: ``POST /api/ingest``'s body as the OpenAPI document describes it (the route reads the
+#: multipart form itself, so that the CSRF token and the user are checked before any file is).
+INGEST_BODY: dict[str, Any] = {
+    "required": True,
+    "content": {
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "required": ["file"],
+                "properties": {
+                    "file": {
+                        "type": "array",
+                        "items": {"type": "string", "format": "binary"},
+                        "minItems": 1,
+                        "maxItems": MAX_FILES,
+                        "description": (
+                            "One or more case documents (repeat the field): .txt or .md "
+                            "(UTF-8), or .docx; the file name's suffix says which, and its stem "
+                            "names the case's graph (graph/ingested/{slug})."
+                        ),
+                    },
+                    "template": {
+                        "type": "string",
+                        "enum": sorted(p.stem for p in templates_dir().glob("*.toml")),
+                        "description": (
+                            "A template of kb/templates/ by name; absent or empty: the "
+                            "template that fits the document best."
+                        ),
+                    },
+                    "territory": {
+                        "type": "string",
+                        "description": (
+                            "The case's territory: an official code such as 72, or the last "
+                            "part of a territory's IRI (sarthe); needed when the template "
+                            "names no territory."
+                        ),
+                        "examples": ["72"],
+                    },
+                    "dry_run": {
+                        "type": "boolean",
+                        "default": False,
+                        "description": (
+                            "true: validate and answer the report with each case's Turtle; "
+                            "nothing is loaded."
+                        ),
+                    },
+                    CSRF_FIELD: {
+                        "type": "string",
+                        "description": (
+                            "The session's CSRF token, when signed in with a browser session "
+                            "rather than a bearer token."
+                        ),
+                    },
+                },
+            },
+            "encoding": {"file": {"contentType": DOCUMENT_TYPES}},
+        }
+    },
+}
+
+_PROBLEM: dict[str, Any] = {"application/problem+json": {"schema": {"type": "object"}}}
+
+
 @api.post(
     "/api/ingest",
     summary="Ingest case documents",
     description=(
-        "Multipart form: `file` (one or more case documents: .txt, .md or .docx), optional "
-        "`template` (a template of kb/templates/; default: the best fit), `territory` (an "
-        "official code such as 72, or the last part of a territory's IRI) and `dry_run` "
-        "(true: validate and answer the Turtle, load nothing). Editors and admins: a bearer "
-        "token, or a signed-in session with its CSRF token (field csrf_token). 422 names the "
-        "problem; nothing is written."
+        "A multipart/form-data body: `file` (one or more case documents: .txt, .md or .docx), "
+        "optional `template`, `territory` and `dry_run` (see the request body's schema). "
+        "Editors and admins: a bearer token, or a signed-in session with its CSRF token (field "
+        "csrf_token). A refusal names the problem; nothing is written."
     ),
     status_code=201,
+    openapi_extra={"requestBody": INGEST_BODY},
     responses={
-        200: {"description": "Dry run: what would be loaded"},
-        422: {"description": "Refused"},
+        200: {"description": "Dry run: what would be loaded, with each case's Turtle"},
+        201: {"description": "Loaded: one graph per case, and the report"},
+        400: {"description": "No file in the field 'file'", "content": _PROBLEM},
+        401: {"description": "No valid token or session", "content": _PROBLEM},
+        403: {"description": "Not an editor or admin, or not this user's graphs",
+              "content": _PROBLEM},
+        413: {"description": "The form is too large", "content": _PROBLEM},
+        422: {"description": "Refused (the sentence, and the contract's violations)",
+              "content": _PROBLEM},
     },
-)
+)  # fmt: skip
 async def ingest_api(request: Request) -> Response:
     node = node_of(request)
     result, dry_run = await _run(request, node)
