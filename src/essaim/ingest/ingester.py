@@ -26,7 +26,7 @@ import pyoxigraph as ox
 from essaim import namespaces as ns
 from essaim.ingest import rdf
 from essaim.ingest.actors import ActorIndex, resolve_territory, slugify
-from essaim.ingest.extract import Extraction, ListedActor, extract
+from essaim.ingest.extract import Extraction, ListedActor, Passage, extract
 from essaim.ingest.headings import looks_like_heading
 from essaim.ingest.readers import Document, IngestError, read_document
 from essaim.ingest.sections import SectionSplit, lines, split_sections
@@ -325,6 +325,20 @@ def _initiative(
     assert found.title is not None and found.carrier is not None
     initiative = graph.iri("initiative", slug)
     report.initiative = initiative.value
+
+    def statement_fact(
+        node: ox.NamedNode, kind: tuple[str, str, str, ox.NamedNode], passage: Passage
+    ) -> None:
+        """A proposal, resource use or finding: linked from the initiative by ``kind[0]``, of
+        class ``kind[1]``, its ``kind[2]`` the concept ``kind[3]``, its statement the passage."""
+        link, cls, prop, concept = kind
+        graph.add(initiative, e(link), node)
+        graph.add(node, rdf.RDF_TYPE, e(cls))
+        graph.add(node, e(prop), concept)
+        graph.add(node, e("statement"), rdf.literal(text[passage.start : passage.end], lang))
+        graph.cite(node, document, text, passage.start, passage.end)
+        graph.extracted(node)
+
     e = rdf.E
     graph.add(initiative, rdf.RDF_TYPE, e("Initiative"))
     graph.add(
@@ -443,33 +457,20 @@ def _initiative(
         node = graph.iri(
             "proposal", f"{slug}-{proposal.audience}-{per_audience[proposal.audience]:02d}"
         )
-        graph.add(initiative, e("hasProposal"), node)
-        graph.add(node, rdf.RDF_TYPE, e("Proposal"))
-        statement = text[proposal.passage.start : proposal.passage.end]
-        graph.add(node, e("statement"), rdf.literal(statement, lang))
-        graph.add(node, e("audience"), rdf.concept("audience", proposal.audience))
-        graph.cite(node, document, text, proposal.passage.start, proposal.passage.end)
-        graph.extracted(node)
+        kind = rdf.concept("audience", proposal.audience)
+        statement_fact(node, ("hasProposal", "Proposal", "audience", kind), proposal.passage)
     if found.proposals:
         counts["proposals"] = len(found.proposals)
     for number, passage in enumerate(found.resources, start=1):
         node = graph.iri("resource-use", f"{slug}-{number:02d}")
-        graph.add(initiative, e("usesResource"), node)
-        graph.add(node, rdf.RDF_TYPE, e("ResourceUse"))
-        graph.add(node, e("resourceType"), rdf.concept("resource-type", "not-yet-coded"))
-        graph.add(node, e("statement"), rdf.literal(text[passage.start : passage.end], lang))
-        graph.cite(node, document, text, passage.start, passage.end)
-        graph.extracted(node)
+        kind = rdf.concept("resource-type", "not-yet-coded")
+        statement_fact(node, ("usesResource", "ResourceUse", "resourceType", kind), passage)
     if found.resources:
         counts["resources"] = len(found.resources)
     for number, passage in enumerate(found.youth, start=1):
         node = graph.iri("finding", f"{slug}-youth-{number:02d}")
-        graph.add(initiative, e("hasFinding"), node)
-        graph.add(node, rdf.RDF_TYPE, e("Finding"))
-        graph.add(node, e("findingKind"), rdf.concept("finding-kind", "youth-involvement"))
-        graph.add(node, e("statement"), rdf.literal(text[passage.start : passage.end], lang))
-        graph.cite(node, document, text, passage.start, passage.end)
-        graph.extracted(node)
+        kind = rdf.concept("finding-kind", "youth-involvement")
+        statement_fact(node, ("hasFinding", "Finding", "findingKind", kind), passage)
     if found.youth:
         counts["youth passages"] = len(found.youth)
     if found.summary is not None:
