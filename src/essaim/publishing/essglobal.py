@@ -348,6 +348,7 @@ def records(store: Dataset, graphs: list[str] | None = None) -> list[dict[str, s
         subject = cast(ox.NamedNode, row["o"])
         v = _values(store, subject)
         record = dict.fromkeys(EXPORTED, "")
+        record["@id"] = subject.value
         record["Identifier"] = (
             _text(v.get(ns.DCTERMS + "identifier")) or subject.value.rsplit("/", 1)[-1]
         )
@@ -363,6 +364,8 @@ def records(store: Dataset, graphs: list[str] | None = None) -> list[dict[str, s
             a = _values(store, cast(ox.NamedNode, address))
             for name, prop in ADDRESS.items():
                 record[name] = _text(a.get(prop))
+        if not v.get(VCARD + "hasAddress"):  # an essaim organisation: where its territory is
+            record["Locality"], record["Country ID"] = _place(store, v.get(ns.ESSAIM + "territory"))
         record["Territory ID"] = _text(v.get(ns.DCTERMS + "spatial"))
         record["Website"] = ";".join(t.value for t in v.get(ns.FOAF + "homepage", []))[:2000]
         for number in v.get(ns.ESSAIM + "registeredNumber", []):
@@ -380,13 +383,30 @@ def records(store: Dataset, graphs: list[str] | None = None) -> list[dict[str, s
 
 
 def _initiative_summary(store: Dataset, carrier: ox.NamedNode) -> str:
+    """The summary (else the title) of the first initiative the organisation carries."""
     rows = store.query(
-        f"SELECT ?t WHERE {{ ?i <{ns.ESSAIM}carrier> {carrier} . "
-        f"?i <{ns.ESSAIM}summary>|<{ns.DCTERMS}title> ?t }} ORDER BY ?t LIMIT 1"
+        f"SELECT ?i ?t WHERE {{ ?i <{ns.ESSAIM}carrier> {carrier} . "
+        f"OPTIONAL {{ ?i <{ns.ESSAIM}summary> ?s }} OPTIONAL {{ ?i <{ns.DCTERMS}title> ?title }}"
+        f" BIND (COALESCE(?s, ?title) AS ?t) FILTER BOUND(?t) }} ORDER BY ?i"
     )
-    for row in cast(ox.QuerySolutions, rows):
-        return cast(ox.Literal, row["t"]).value
-    return ""
+    terms: list[Term] = [cast(ox.Literal, row["t"]) for row in cast(ox.QuerySolutions, rows)]
+    return _text(terms, "fr")
+
+
+def _place(store: Dataset, territories: list[Term] | None) -> tuple[str, str]:
+    """The name of an essaim territory and the ISO code of the country it is part of."""
+    for territory in territories or []:
+        if not isinstance(territory, ox.NamedNode):
+            continue
+        name = _text(_values(store, territory).get(ns.SKOS + "prefLabel"), "fr")
+        rows = store.query(
+            f"SELECT ?code WHERE {{ {territory} <{ns.ESSAIM}partOf>* ?c . ?c "
+            f"<{ns.ESSAIM}territoryLevel> <{ns.CODEBOOK}territory-level/country> ; "
+            f"<{ns.ESSAIM}officialCode> ?code }} LIMIT 1"
+        )
+        codes = [cast(ox.Literal, r["code"]).value for r in cast(ox.QuerySolutions, rows)]
+        return name, (codes[0] if codes else "")
+    return "", ""
 
 
 def standard_csv(rows: list[dict[str, str]]) -> str:
@@ -402,7 +422,7 @@ def essglobal_turtle(rows: list[dict[str, str]], base: str = f"{ns.KB}essglobal/
         triples.append(ox.Triple(s, ox.NamedNode(p), o))
 
     for record in rows:
-        s = ox.NamedNode(base + record["Identifier"])
+        s = ox.NamedNode(record.get("@id") or base + record["Identifier"])
         add(s, ns.RDF + "type", ox.NamedNode(EG + "SSEInitiative"))
         add(s, ns.DCTERMS + "identifier", ox.Literal(record["Identifier"]))
         if record["Name"]:
