@@ -277,8 +277,11 @@ class _Batch:
             for spec in TABLES
             for ident in self.ids[spec.name]
         }
-        for subject, graph in existing_subjects(self.store, minted, self.graph).items():
-            spec, ident = minted[subject]
+        taken = existing_subjects(self.store, minted, self.graph)
+        for subject, (spec, ident) in minted.items():
+            if subject not in taken:
+                continue
+            graph = taken[subject]
             self.problems.add(
                 spec.file, self.ids[spec.name][ident], "id" if spec.column("id") else "actor",
                 f"l'identifiant « {ident} » est déjà pris dans la base ({graph}) : choisissez-en "
@@ -430,6 +433,8 @@ class _Batch:
     def _required(self, spec: TableSpec, row: int, values: dict[str, str]) -> bool:
         ok = True
         for column in spec.columns:
+            if column.kind == "territory" and self.default_territory:
+                continue  # the batch's territory fills it
             if column.required and column.name in values and not values[column.name]:
                 ok = False
                 self.problems.add(
@@ -510,10 +515,10 @@ class _Batch:
     def _coded_facts(self, spec: TableSpec, row: int, values: dict[str, str],
                      subject: ox.NamedNode, terms: dict[str, list[ox.NamedNode | ox.Literal]],
                      ) -> None:  # fmt: skip
-        initiative = terms.get("initiative", [None])[0]
-        concept = terms.get("concept", [None])[0]
-        mode = terms.get("mode", [None])[0]
-        status = terms.get("status", [None])[0]
+        initiative = (terms.get("initiative") or [None])[0]
+        concept = (terms.get("concept") or [None])[0]
+        mode = (terms.get("mode") or [None])[0]
+        status = (terms.get("status") or [None])[0]
         coder = iri("coder", values["coder"]) if values.get("coder") else None
         if coder is not None and terms.get("coder"):
             self.out.add(subject, ns.ESSAIM + "coder", coder)
