@@ -515,10 +515,12 @@ class _Batch:
     def _coded_facts(self, spec: TableSpec, row: int, values: dict[str, str],
                      subject: ox.NamedNode, terms: dict[str, list[ox.NamedNode | ox.Literal]],
                      ) -> None:  # fmt: skip
-        initiative = (terms.get("initiative") or [None])[0]
-        concept = (terms.get("concept") or [None])[0]
-        mode = (terms.get("mode") or [None])[0]
-        status = (terms.get("status") or [None])[0]
+        def first(column: str) -> ox.NamedNode | ox.Literal | None:
+            found = terms.get(column)
+            return found[0] if found else None
+
+        initiative, concept = first("initiative"), first("concept")
+        mode, status = first("mode"), first("status")
         coder = iri("coder", values["coder"]) if values.get("coder") else None
         if coder is not None and terms.get("coder"):
             self.out.add(subject, ns.ESSAIM + "coder", coder)
