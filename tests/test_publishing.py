@@ -17,7 +17,7 @@ import pytest
 
 from essaim import namespaces as ns
 from essaim.publishing.cells import runs_in_a_spreadsheet, safe_cell, write_csv
-from essaim.publishing.essglobal import records, standard_csv
+from essaim.publishing.essglobal import essglobal_turtle, records, standard_csv
 from essaim.publishing.importer import csv_graph_iri, import_csv
 from essaim.publishing.problems import CsvRefused, Problem
 from essaim.publishing.template import TABLES, csvw_metadata
@@ -300,3 +300,21 @@ def test_the_standard_csv_export_neutralises_data_already_in_the_store(store: Da
     row = next(iter(csv.DictReader(io.StringIO(exported))))
     assert row["Name"] == "'" + hostile and row["Description"] == "'@SUM(1)"
     assert not any(runs_in_a_spreadsheet(c) for r in csv.reader(io.StringIO(exported)) for c in r)
+
+
+def test_essaim_initiatives_go_out_as_essglobal(store: Dataset) -> None:
+    """The carriers of essaim initiatives are the SSE initiatives of ESSGlobal: their rows say
+    where they are (the territory's name, the country's ISO code) and what they carry."""
+    import_csv(store, as_list(example_files()), name="example")
+    rows = {r["Identifier"]: r for r in records(store, [EXAMPLE_GRAPH])}
+    assert set(rows) == {"exemple-grenier-du-maine", "exemple-coop-panier-sarthois"}
+    grenier = rows["exemple-grenier-du-maine"]
+    assert (grenier["Name"], grenier["Locality"], grenier["Country ID"]) == (
+        "Le Grenier du Maine (exemple)",
+        "Le Mans",
+        "FR",
+    )
+    assert grenier["Description"].startswith("Collecter, réparer et revendre")
+    ttl = essglobal_turtle(list(rows.values()))
+    subjects = {t.subject.value for t in ox.parse(ttl.encode(), format=ox.RdfFormat.TURTLE)}
+    assert f"{ns.KB}actor/exemple-grenier-du-maine" in subjects  # the same resource, linked
