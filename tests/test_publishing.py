@@ -318,3 +318,15 @@ def test_essaim_initiatives_go_out_as_essglobal(store: Dataset) -> None:
     ttl = essglobal_turtle(list(rows.values()))
     subjects = {t.subject.value for t in ox.parse(ttl.encode(), format=ox.RdfFormat.TURTLE)}
     assert f"{ns.KB}actor/exemple-grenier-du-maine" in subjects  # the same resource, linked
+
+
+def test_a_french_spreadsheet_s_semicolons(store: Dataset) -> None:
+    """Excel in French saves "CSV" with semicolons: the files are read the same."""
+    files = {}
+    for name, data in example_files().items():
+        rows = list(csv.reader(io.StringIO(data.decode("utf-8"))))
+        out = io.StringIO()
+        csv.writer(out, delimiter=";", lineterminator="\r\n").writerows(rows)
+        files[name] = ("\ufeff" + out.getvalue()).encode("utf-8")  # with a byte-order mark
+    result = import_csv(store, as_list(files), name="point-virgule")
+    assert result.counts["initiatives"] == 2 and result.counts["coded-facts"] == 4

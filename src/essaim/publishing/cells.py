@@ -79,6 +79,29 @@ def decode(name: str, data: bytes, problems: Problems) -> str | None:
         return None
 
 
+def delimiter(text: str) -> str:
+    """The separator of a CSV file, from its header line: a comma, or the semicolon (or tab) a
+    French spreadsheet writes.
+
+    >>> delimiter("id;title_fr;territory\\n"), delimiter("Identifier,Name\\n")
+    (';', ',')
+    """
+    header = text.split("\n", 1)[0]
+    counts = {d: header.count(d) for d in (",", ";", "\t")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] > counts[","] else ","
+
+
+def header_of(data: bytes) -> list[str]:
+    """The column names of a CSV file's first line (for telling its kind), leniently decoded."""
+    text = data[:8192].decode("utf-8-sig", errors="replace")
+    try:
+        first = next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter(text)), [])
+    except csv.Error:
+        return []
+    return [h.strip() for h in first]
+
+
 def check_cell(
     name: str, row: int, column: str, value: str, problems: Problems, limit: int = MAX_CELL
 ) -> bool:
@@ -129,7 +152,7 @@ def read_table(
     if text is None:
         return None
     csv.field_size_limit(max(len(text) + 1, 1 << 17))
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter(text), strict=True)
     try:
         header = [h.strip() for h in next(reader, [])]
     except csv.Error as exc:

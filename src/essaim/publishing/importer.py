@@ -26,7 +26,7 @@ from essaim import namespaces as ns
 from essaim.ingest.rdf import turtle
 from essaim.loading import LoadOutcome, SourceInvalid, load, validate_files
 from essaim.publishing import essglobal
-from essaim.publishing.cells import Table
+from essaim.publishing.cells import Table, header_of
 from essaim.publishing.convert import Converted, _Batch
 from essaim.publishing.problems import CsvRefused, Problems
 from essaim.store.base import Dataset
@@ -125,11 +125,6 @@ def unpack(files: list[tuple[str, bytes]], problems: Problems) -> dict[str, byte
     return out
 
 
-def _header(data: bytes) -> list[str]:
-    first = data[:4096].decode("utf-8-sig", errors="replace").splitlines()[:1]
-    return [h.strip().strip('"') for h in first[0].split(",")] if first else []
-
-
 def convert_batch(
     store: Dataset, files: list[tuple[str, bytes]], *, name: str, territory: str | None,
     creator: str,
@@ -139,7 +134,7 @@ def convert_batch(
     batch = _Batch(store, graph, territory, creator)
     files_by_name = unpack(files, batch.problems)
     batch.problems.raise_any()
-    standard = {n: d for n, d in files_by_name.items() if essglobal.is_standard(_header(d))}
+    standard = {n: d for n, d in files_by_name.items() if essglobal.is_standard(header_of(d))}
     template = {n: d for n, d in files_by_name.items() if n not in standard}
     if template or not standard:
         batch.read(template)
