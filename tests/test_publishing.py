@@ -8,9 +8,11 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import zipfile
 from collections.abc import Callable
-from typing import cast
+from pathlib import Path
+from typing import Any, cast
 
 import pyoxigraph as ox
 import pytest
@@ -330,3 +332,64 @@ def test_a_french_spreadsheet_s_semicolons(store: Dataset) -> None:
         files[name] = ("\ufeff" + out.getvalue()).encode("utf-8")  # with a byte-order mark
     result = import_csv(store, as_list(files), name="point-virgule")
     assert result.counts["initiatives"] == 2 and result.counts["coded-facts"] == 4
+
+
+def _csvw_triples(metadata: dict[str, object], folder: Path) -> set[ox.Triple]:
+    """What a CSV on the Web processor makes of the tables (CSVW's csv2rdf, minimal mode, for
+    the features the metadata uses: aboutUrl, propertyUrl, valueUrl with {col} and {+col},
+    separators, datatypes, lang, virtual columns)."""
+
+    def expand(template: str, row: dict[str, str]) -> str:
+        return re.sub(r"\{\+?([a-z_]+)\}", lambda m: row[m[1]], template)
+
+    def node(name: str) -> str:
+        return name.replace("rdf:", ns.RDF) if name.startswith("rdf:") else name
+
+    out: set[ox.Triple] = set()
+    for table in cast(list[dict[str, Any]], metadata["tables"]):
+        schema = table["tableSchema"]
+        text = (folder / table["url"]).read_text(encoding="utf-8")
+        for row in csv.DictReader(io.StringIO(text)):
+            about = ox.NamedNode(expand(schema["aboutUrl"], row))
+            for column in schema["columns"]:
+                if column.get("suppressOutput"):
+                    continue
+                if column.get("virtual"):
+                    subject = ox.NamedNode(expand(column.get("aboutUrl", schema["aboutUrl"]), row))
+                    value = ox.NamedNode(node(expand(column["valueUrl"], row)))
+                    out.add(ox.Triple(subject, ox.NamedNode(node(column["propertyUrl"])), value))
+                    continue
+                cell = row[column["titles"]]
+                values = cell.split(column["separator"]) if "separator" in column else [cell]
+                for item in (v.strip() for v in values if v.strip()):
+                    obj: ox.NamedNode | ox.Literal
+                    if "valueUrl" in column:
+                        obj = ox.NamedNode(expand(column["valueUrl"], {column["name"]: item}))
+                    elif "lang" in column:
+                        obj = ox.Literal(item, language=column["lang"])
+                    else:
+                        datatype = column["datatype"]
+                        base = datatype["base"] if isinstance(datatype, dict) else datatype
+                        obj = ox.Literal(item, datatype=ox.NamedNode(ns.XSD + base))
+                    out.add(ox.Triple(about, ox.NamedNode(column["propertyUrl"]), obj))
+    return out
+
+
+def test_a_csvw_processor_gets_essaim_s_rdf(store: Dataset) -> None:
+    """The CSVW metadata maps the example to the very triples essaim import-csv writes; what
+    only the importer adds is the documents' digests, the initiative kind, and the coding
+    annotations with the shortcuts they justify."""
+    metadata = json.loads((TEMPLATE / "essaim.csv-metadata.json").read_text(encoding="utf-8"))
+    expected = _csvw_triples(metadata, TEMPLATE / "example")
+    result = import_csv(store, as_list(example_files()), name="example", dry_run=True)
+    written = {q.triple for q in ox.parse(result.turtle.encode(), format=ox.RdfFormat.TURTLE)}
+    assert len(expected) > 120
+    assert expected - written == set()
+    extra = {t.predicate.value for t in written - expected}
+    assert extra <= {
+        ns.ESSAIM + "sha256", ns.ESSAIM + "initiativeKind", ns.ESSAIM + "hasAnnotation",
+        ns.ESSAIM + "coder", ns.ESSAIM + "hasBarrier", ns.ESSAIM + "hasSuccessFactor",
+        ns.ESSAIM + "hasImpact", ns.ESSAIM + "initiative", ns.RDF + "type", ns.DCTERMS + "creator",
+        ns.DCTERMS + "created",
+    } | {ns.OA + p for p in ("motivatedBy", "hasBody", "hasTarget", "hasSource", "hasSelector",
+                             "exact", "prefix", "suffix", "start", "end")}  # fmt: skip
