@@ -91,7 +91,8 @@ STANDARD_WITH_CONTACTS = (
     "Identifier,Name,Description,Organisational Structure,Primary Activity,Activities,"
     "Street Address,Locality,Region,Postcode,Country Name,Website,Phone,Email,Twitter,Facebook,"
     "Companies House Number\r\n"
-    "ABC1,Fenland Growers,Vegetable box scheme,Multi-stakeholder cooperative,"
+    '"ABC1",Fenland Growers,"Vegetable boxes; ask Jane on 01353 000001 or jane@fenland.example",'
+    "Multi-stakeholder cooperative,"
     '"Agriculture",,1 Dyke Road,Ely,Cambridgeshire,CB7 4AA,United Kingdom,'
     "https://fenland.example,+44 1353 000000,jane.doe@example.org,janedoe,jane.doe.99,01234567\r\n"
 )
@@ -104,8 +105,16 @@ def test_labels_come_in_and_contact_fields_never_do(store: Dataset) -> None:
     graph = csv_graph_iri("other-publisher")
     dumped = store.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
     literals = " ".join(t.object.value for t in cast(list[ox.Triple], list(dumped)))  # type: ignore[arg-type]
-    for personal in ("1353", "jane.doe@example.org", "janedoe", "jane.doe.99"):
+    for personal in ("1353", "jane.doe@example.org", "janedoe", "jane.doe.99", "@fenland"):
         assert personal not in literals
+    assert "Vegetable boxes; ask Jane on […] or […]" in literals
+    notes = [e for _f, e in result.notes]
+    assert notes == [
+        "other-publisher.csv: contact fields dropped (personal data): Phone, Email, Twitter, "
+        "Facebook.",
+        "other-publisher.csv row 2: e-mail address or phone number removed from Description "
+        "(contact data).",
+    ]
     # a label named by the standard becomes the ESSGlobal concept
     row = _rows(standard_csv(records(store, [graph])))[0]
     assert row["Organisational Structure"] == (

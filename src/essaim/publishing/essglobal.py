@@ -21,8 +21,9 @@ In (:func:`convert_standard`): one row, one organisation (what ESSGlobal calls a
   ``ossr:within`` (with its own latitude and longitude).
 
 The contact fields (``Phone``, ``Email``, ``Twitter``, ``Facebook``) are personal data here:
-dropped unread, with a note in the report. Other columns (a publisher's own) are ignored, with a
-note.
+dropped unread, with a note in the report; an e-mail address or a phone number inside a
+description is replaced by ``[…]``, with a note. Other columns (a publisher's own) are ignored,
+unread, with a note.
 
 Out (:func:`records`, :func:`standard_csv`, :func:`essglobal_turtle`): the organisations of a
 set of graphs (those imported from the standard CSV, and the carriers of essaim initiatives) as
@@ -41,7 +42,7 @@ from typing import cast
 import pyoxigraph as ox
 
 from essaim import namespaces as ns
-from essaim.publishing.cells import Table, read_table, write_csv
+from essaim.publishing.cells import Table, header_of, read_table, write_csv
 from essaim.publishing.convert import Converted, TerritoryResolver, existing_subjects
 from essaim.publishing.problems import Problems
 from essaim.resources import bundled_data
@@ -86,6 +87,10 @@ ADDRESS = {
 }
 WGS84 = "http://www.w3.org/2003/01/geo/wgs84_pos#"
 ProblemAt = Callable[[str, str, str], None]
+#: Contact details inside a free text (an e-mail address, a phone number written with its
+#: leading 0 or +country code): removed, with a note.
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
+_PHONE = re.compile(r"(?<![\w+])(\+\d{1,3}[\s.-]?|\(?0)\d{1,4}\)?([\s.-]?\d{2,4}){2,4}(?!\w)")
 _IDENT = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 _DECIMAL = re.compile(r"^[+-]?[0-9]{1,3}(\.[0-9]+)?$")
 _URL = re.compile(r"^https?://[^\s<>\"{}|\\^`]+$")
@@ -123,7 +128,11 @@ def _fold(label: str) -> str:
 
 
 def read_standard(name: str, data: bytes, problems: Problems) -> Table | None:
-    return read_table(name, data, problems, skip=CONTACT)
+    """The file's rows, its contact fields and the columns the standard does not define dropped
+    unread (a publisher's own columns are not stored, so they are not checked either)."""
+    kept = set(STANDARD) | set(EXTRA)
+    skip = set(CONTACT) | {h for h in header_of(data) if h not in kept}
+    return read_table(name, data, problems, skip=skip)
 
 
 @dataclass
@@ -155,7 +164,9 @@ def convert_standard(
                 f"{', '.join(dropped)}.",
                 f"{table.name}: contact fields dropped (personal data): {', '.join(dropped)}.",
             ))  # fmt: skip
-        ignored = [c for c in table.header if c and c not in STANDARD and c not in EXTRA]
+        ignored = list(dict.fromkeys(
+            c for c in table.header if c and c not in STANDARD and c not in EXTRA
+        ))  # fmt: skip
         if ignored:
             out.notes.append((
                 f"{table.name} : colonnes hors du standard, ignorées : {', '.join(ignored)}.",
@@ -233,8 +244,16 @@ def _row(item: _Row, problems: Problems, out: Converted, resolve: TerritoryResol
         out.add(s, ns.SKOS + "prefLabel", ox.Literal(v["Name"]))
     else:
         out.add(s, ns.RDFS + "label", ox.Literal(v["Identifier"]))
-    if v.get("Description"):
-        out.add(s, ns.DCTERMS + "description", ox.Literal(v["Description"]))
+    if description := v.get("Description"):
+        cleaned = _PHONE.sub("[…]", _EMAIL.sub("[…]", description))
+        if cleaned != description:
+            out.notes.append((
+                f"{item.file} ligne {item.row} : adresse électronique ou numéro de téléphone "
+                "retiré de Description (données de contact).",
+                f"{item.file} row {item.row}: e-mail address or phone number removed from "
+                "Description (contact data).",
+            ))  # fmt: skip
+        out.add(s, ns.DCTERMS + "description", ox.Literal(cleaned))
     structure_code: str | None = None
     for name, (prop, schemes, several) in CONCEPT_FIELDS.items():
         raw = v.get(name, "")
