@@ -156,3 +156,18 @@ def test_a_duplicate_identifier_in_the_standard_csv(store: Dataset) -> None:
     problem = refused.value.problems[0]
     assert (problem.row, problem.column) == (4, "Identifier")
     assert "is already that of dup.csv row 2" in problem.en
+
+
+def test_identifiers_differing_only_in_case_and_the_territory_option(store: Dataset) -> None:
+    header = "Identifier,Name,Country ID\r\n"
+    with pytest.raises(CsvRefused) as refused:
+        import_csv(store, [("case.csv", (header + "ab1,One,\r\nAB1,Two,\r\n").encode())],
+                   name="case")  # fmt: skip
+    assert refused.value.problems[0].where("en") == "case.csv, row 3, column Identifier"
+    # a row whose country the knowledge base lacks is placed in the batch's territory
+    data = (header + "ab1,Une coopérative,XX\r\n").encode()
+    import_csv(store, [("fr.csv", data)], name="fr", territory="72")
+    rows = store.query(f"SELECT ?t WHERE {{ <{ns.KB}actor/fr-ab1> <{ns.ESSAIM}territory> ?t }}")
+    assert [cast(ox.NamedNode, r["t"]).value for r in cast(ox.QuerySolutions, rows)] == [
+        f"{ns.KB}territory/sarthe"
+    ]

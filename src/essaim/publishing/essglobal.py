@@ -152,8 +152,10 @@ def convert_standard(
     batch: str,
     graph: str,
     resolve: TerritoryResolver,
+    territory: str | None = None,
 ) -> None:
-    """Add the organisations of standard CSV tables to ``out`` (module docstring)."""
+    """Add the organisations of standard CSV tables to ``out`` (module docstring); a row whose
+    country the knowledge base does not have is placed in ``territory`` when one is given."""
     seen: dict[str, tuple[str, int]] = {}
     rows: list[_Row] = []
     for table in tables:
@@ -188,8 +190,8 @@ def convert_standard(
                     "no spaces.",
                 )  # fmt: skip
                 continue
-            if ident in seen:
-                first = seen[ident]
+            if ident.lower() in seen:  # IRIs are minted lower case
+                first = seen[ident.lower()]
                 problems.add(
                     table.name, number, "Identifier",
                     f"l'identifiant « {ident} » est déjà celui de {first[0]} ligne {first[1]} : "
@@ -198,7 +200,7 @@ def convert_standard(
                     "each organisation needs its own.",
                 )  # fmt: skip
                 continue
-            seen[ident] = (table.name, number)
+            seen[ident.lower()] = (table.name, number)
             subject = ox.NamedNode(f"{ns.KB}actor/{batch}-{ident.lower()}")
             rows.append(_Row(table.name, number, values, subject))
     taken = existing_subjects(store, (r.subject.value for r in rows), graph)
@@ -214,7 +216,7 @@ def convert_standard(
                 "change the Identifier.",
             )  # fmt: skip
             continue
-        _row(item, problems, out, resolve)
+        _row(item, problems, out, resolve, territory)
     out.counts["organisations"] = out.counts.get("organisations", 0) + len(rows)
 
 
@@ -230,7 +232,13 @@ def _concept(field_name: str, value: str, schemes: tuple[str, ...]) -> str | Non
     return None
 
 
-def _row(item: _Row, problems: Problems, out: Converted, resolve: TerritoryResolver) -> None:
+def _row(
+    item: _Row,
+    problems: Problems,
+    out: Converted,
+    resolve: TerritoryResolver,
+    territory: str | None = None,
+) -> None:
     v, s = item.values, item.subject
     out.rows[s.value] = (item.file, item.row)
 
@@ -279,10 +287,10 @@ def _row(item: _Row, problems: Problems, out: Converted, resolve: TerritoryResol
         for name, prop in ADDRESS.items():
             if v.get(name):
                 out.add(address, prop, ox.Literal(v[name]))
-    if country := v.get("Country ID"):
-        found = resolve(country)
-        if found:
-            out.add(s, ns.ESSAIM + "territory", ox.NamedNode(found))
+    found = resolve(v["Country ID"]) if v.get("Country ID") else None
+    found = found or (resolve(territory) if territory else None)
+    if found:
+        out.add(s, ns.ESSAIM + "territory", ox.NamedNode(found))
     if v.get("Territory ID"):
         out.add(s, ns.DCTERMS + "spatial", ox.Literal(v["Territory ID"]))
     if site := v.get("Website"):

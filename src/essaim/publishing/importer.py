@@ -158,7 +158,7 @@ def convert_batch(
     if tables:
         essglobal.convert_standard(store, tables, batch.problems, batch.out,
                                    batch=batch_slug(name), graph=graph,
-                                   resolve=batch.resolve)  # fmt: skip
+                                   resolve=batch.resolve, territory=territory)  # fmt: skip
     batch.problems.raise_any()
     return batch.out
 
