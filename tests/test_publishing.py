@@ -393,3 +393,27 @@ def test_a_csvw_processor_gets_essaim_s_rdf(store: Dataset) -> None:
         ns.DCTERMS + "created",
     } | {ns.OA + p for p in ("motivatedBy", "hasBody", "hasTarget", "hasSource", "hasSelector",
                              "exact", "prefix", "suffix", "start", "end")}  # fmt: skip
+
+
+def test_uploads_that_are_not_csv(store: Dataset) -> None:
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("initiatives.csv", b"\0" * (65 * 2**20))  # 65 MB in about 64 kB
+    cases = [
+        ([("bomb.zip", bomb.getvalue())], "bomb.zip", "the archive exceeds 64 MB unpacked"),
+        ([("broken.zip", b"PK not a zip")], "broken.zip", "unreadable zip archive"),
+        ([("notes.txt", b"hello")], "notes.txt", "only .csv files (or a .zip of .csv files)"),
+        ([("initiatives.csv", b"a"), ("sub/initiatives.csv", b"b")], "initiatives.csv",
+         "this file is given twice"),
+        ([("mes-initiatives.csv", b"id,title_fr\r\nx,y\r\n")], "mes-initiatives.csv",
+         "this file is not one of the template's"),
+        ([("initiatives.csv", b"")], "initiatives.csv", "the file is empty"),
+    ]  # fmt: skip
+    before = count(store)
+    for files, file, english in cases:
+        with pytest.raises(CsvRefused) as refused:
+            import_csv(store, files, name="bad")
+        assert (refused.value.problems[0].file, english) == (file, english) and english in (
+            refused.value.problems[0].en
+        ), refused.value.problems
+    assert count(store) == before

@@ -108,14 +108,26 @@ def unpack(files: list[tuple[str, bytes]], problems: Problems) -> dict[str, byte
             members = [m for m in archive.infolist() if not m.is_dir()
                        and not PurePosixPath(m.filename).name.startswith((".", "__MACOSX"))
                        and "__MACOSX" not in m.filename]  # fmt: skip
+            size = MAX_UNPACKED // 2**20
             if sum(m.file_size for m in members) > MAX_UNPACKED:
-                size = MAX_UNPACKED // 2**20
                 problems.add(name, None, None, f"l'archive dépasse {size} Mo une fois ouverte.",
                              f"the archive exceeds {size} MB unpacked.")  # fmt: skip
                 continue
+            if len(members) > MAX_FILES:
+                problems.add(name, None, None, f"l'archive contient plus de {MAX_FILES} fichiers.",
+                             f"the archive holds more than {MAX_FILES} files.")  # fmt: skip
+                continue
+            budget = MAX_UNPACKED  # the sizes a zip declares may lie: count what is read
             for member in members:
                 with archive.open(member) as handle:
-                    put(member.filename, handle.read(MAX_UNPACKED + 1)[:MAX_UNPACKED])
+                    data = handle.read(budget + 1)
+                if len(data) > budget:
+                    problems.add(name, None, None,
+                                 f"l'archive dépasse {size} Mo une fois ouverte.",
+                                 f"the archive exceeds {size} MB unpacked.")  # fmt: skip
+                    break
+                budget -= len(data)
+                put(member.filename, data)
         except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError) as exc:
             problems.add(name, None, None, f"archive zip illisible ({exc}).",
                          f"unreadable zip archive ({exc}).")  # fmt: skip
