@@ -221,11 +221,16 @@ BROKEN: dict[str, tuple[Edit, str, int | None, str | None, str, str]] = {
                            "actions.csv", 3, "id", "invalid identifier 'Formation Valoristes'",
                            "identifiant « Formation Valoristes » invalide"),
     # caught by the SHACL contract, traced back to its row
+    "contract: a passage from another initiative's document": (
+        lambda f: (_edit_cell("coded-facts.csv", 2, "document", "exemple-cas-epicerie")(f),
+                   _edit_cell("coded-facts.csv", 2, "passage", "Le camion passe")(f)),
+        "coded-facts.csv", 2, "document",
+        "is not a case document of the coded initiative", "n'est pas un document de cas"),
     "contract: agreed without annotation": (
         lambda f: (_edit_cell("coded-facts.csv", 5, "status", "agreed")(f),
                    _edit_cell("coded-facts.csv", 5, "passage", "")(f),
                    _edit_cell("coded-facts.csv", 5, "document", "")(f)),
-        "coded-facts.csv", 5, "hasAnnotation",
+        "coded-facts.csv", 5, "passage",
         "An agreed or adjudicated coded fact", "Un fait codé accordé ou arbitré"),
 }  # fmt: skip
 

@@ -419,6 +419,9 @@ class _Batch:
             for column in spec.columns:
                 if column.property:
                     self.out.columns.setdefault((spec.file, column.property), column.name)
+            if spec.name == "coded-facts":  # what the contract says of the annotation
+                self.out.columns[(spec.file, ns.ESSAIM + "hasAnnotation")] = "passage"
+                self.out.columns[(spec.file, ns.OA + "hasTarget")] = "document"
             seen: set[str] = set()
             for row, values in table.rows:
                 ident = self.ident(spec, values)
