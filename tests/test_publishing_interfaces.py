@@ -146,6 +146,10 @@ def test_the_api_dry_run_load_and_zip(app: EssaimApp) -> None:
                       headers=app.auth("editor"))  # fmt: skip
     assert zipped.status_code == 201, zipped.text
     assert zipped.json()["graph"] == GRAPHS + "csv/coops"
+    first = next(csv.DictReader(io.StringIO(COOPS.read_text(encoding="utf-8"))))
+    page = app.get(f"/kb/actor/coops-{first['Identifier'].lower()}",
+                   headers={"Accept": "text/html"})  # fmt: skip
+    assert page.status_code == 200 and first["Name"].replace("'", "&#39;") in page.text
     # the report speaks the request's language (French by default)
     assert zipped.json()["notes"][0].startswith("coops.csv : champs de contact ignorés")
 
