@@ -213,6 +213,39 @@ def ingest_command(
         raise typer.Exit(1)
 
 
+@app.command("import-csv")
+@_friendly
+def import_csv_command(
+    paths: Annotated[
+        list[Path],
+        typer.Argument(
+            help="A folder of CSV files (the template's, or SEA standard CSV), a .zip, or files."
+        ),
+    ],
+    territory: Annotated[
+        str | None,
+        typer.Option(help="Territory of rows that give none: an official code (72, FR) or name."),
+    ] = None,
+    name: Annotated[
+        str | None,
+        typer.Option(help="Batch name (its graph: graph/csv/NAME); default: the folder's name."),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option(help="Check everything and print the Turtle; load nothing.")
+    ] = False,
+    lang: Annotated[str, typer.Option(help="Language of the messages: en or fr.")] = "en",
+) -> None:
+    """Publish initiatives from CSV files: convert, validate against the contract, load all or
+    nothing. Every problem names its file, row and column."""
+    from essaim.cli.publishing import run_import
+
+    with _store() as store:
+        result = run_import(store, list(paths), name=name, territory=territory,
+                            dry_run=dry_run, lang=lang, out=console, err=err)  # fmt: skip
+    if result is None:
+        raise typer.Exit(1)
+
+
 @app.command("validate")
 @_friendly
 def validate_command(
@@ -432,9 +465,36 @@ def summary_command() -> None:
 @_friendly
 def export_command(
     format: Annotated[str, typer.Option(help="trig or nq")] = "trig",
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write.")] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="File to write (a folder with --profile essglobal)."),
+    ] = None,
+    profile: Annotated[
+        str | None,
+        typer.Option(
+            help="essglobal: the organisations as ESSGlobal RDF and the SEA standard CSV."
+        ),
+    ] = None,
+    graph: Annotated[
+        list[str] | None,
+        typer.Option(help="With --profile essglobal: only these graphs (repeat it)."),
+    ] = None,
 ) -> None:
-    """Write every graph as TriG or N-Quads (to standard output by default)."""
+    """Write every graph as TriG or N-Quads (to standard output by default), or, with
+    ``--profile essglobal``, an initiative set as ESSGlobal RDF (essglobal.ttl) and as the SEA
+    standard CSV (standard.csv) in the folder given by --output."""
+    if profile is not None:
+        if profile != "essglobal":
+            raise LoadError(f"unknown export profile {profile!r}: use essglobal")
+        if output is None:
+            raise LoadError("--profile essglobal writes two files: give a folder with --output")
+        from essaim.cli.publishing import run_export_essglobal
+
+        with _store() as store:
+            written = run_export_essglobal(store, output, graph)
+        for path in written:
+            console.print(f"exported to {path}")
+        return
     formats = {"trig": ox.RdfFormat.TRIG, "nq": ox.RdfFormat.N_QUADS}
     if format not in formats:
         raise LoadError(f"unknown export format {format!r}: use trig or nq")

@@ -24,6 +24,7 @@ from essaim.web.edge import Edge
 from essaim.web.node import Node, node_of
 from essaim.web.pages import (
     canned_api,
+    csv_pages,
     docs,
     editor,
     ingest_pages,
@@ -95,6 +96,8 @@ def create_app(settings: Settings, store: Dataset | None = None) -> FastAPI:
     app.include_router(uploads.router)
     app.include_router(ingest_pages.router)
     app.include_router(ingest_pages.api)
+    app.include_router(csv_pages.router)
+    app.include_router(csv_pages.api)
     app.add_middleware(SessionReader)
     queries = bundled_queries()  # a malformed header stops the start here, naming file and line
     app.state.queries = queries
