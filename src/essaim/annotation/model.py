@@ -6,7 +6,7 @@ Annotation (https://www.w3.org/TR/annotation-model/) in the shape the founding c
         oa:motivatedBy oa:classifying ;
         oa:hasBody <concept> ;                                   # a codebook concept
         oa:hasBody [ a oa:TextualBody ; rdf:value "memo" ;        # the memo, when there is one
-                     oa:purpose oa:commenting ] ;
+                     oa:hasPurpose oa:commenting ] ;
         oa:hasTarget [ a oa:SpecificResource ; oa:hasSource <document> ;
             oa:hasSelector [ a oa:TextQuoteSelector ; oa:exact "…" ; oa:prefix "…" ;
                              oa:suffix "…" ] ,
@@ -65,7 +65,7 @@ _SPECIFIC = ox.NamedNode(OA + "SpecificResource")
 _QUOTE = ox.NamedNode(OA + "TextQuoteSelector")
 _POSITION = ox.NamedNode(OA + "TextPositionSelector")
 _TEXTUAL_BODY = ox.NamedNode(OA + "TextualBody")
-_PURPOSE = ox.NamedNode(OA + "purpose")
+_PURPOSE = ox.NamedNode(OA + "hasPurpose")
 _EXACT = ox.NamedNode(OA + "exact")
 _PREFIX = ox.NamedNode(OA + "prefix")
 _SUFFIX = ox.NamedNode(OA + "suffix")
