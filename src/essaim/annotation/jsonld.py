@@ -22,6 +22,8 @@ from functools import cache
 from importlib import resources
 from typing import Any, Final, cast
 
+import pyoxigraph as ox
+
 from essaim.annotation.model import (
     ANNOTATION_STATUSES,
     CODING_STATUS,
@@ -199,6 +201,10 @@ def _iri(value: object, field: str) -> str:
         raise AnnotationRefused(field, f"{field} must be an absolute http(s) IRI")
     if any(c in value for c in '<>"{}|\\^` \n\r\t') or len(value) > 2048:
         raise AnnotationRefused(field, f"{field} is not a valid IRI")
+    try:
+        ox.NamedNode(value)
+    except ValueError:
+        raise AnnotationRefused(field, f"{field} is not a valid IRI") from None
     return value
 
 

@@ -31,6 +31,7 @@ from typing import Any, Final
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
+from pyoxigraph import NamedNode
 from starlette.responses import JSONResponse, Response
 
 from essaim.annotation.checks import checked
@@ -78,6 +79,16 @@ async def _reader(request: Request, node: Node) -> User:
             headers=_CHALLENGE,
         )
     return user
+
+
+def _is_iri(value: str) -> bool:
+    if not value.startswith(("http://", "https://")) or len(value) > 2048:
+        return False
+    try:
+        NamedNode(value)
+    except ValueError:
+        return False
+    return not any(c in value for c in '<>"{}|\\^` ')
 
 
 def _base(request: Request) -> str:
@@ -206,6 +217,10 @@ async def container(
         coder = user.iri
     if status is not None and ":" not in status:
         status = CODING_STATUS + status
+    for name, value in (("document", document), ("coder", coder), ("concept", concept),
+                        ("status", status)):  # fmt: skip
+        if value is not None and not _is_iri(value):
+            raise Problem(400, f"the filter {name} must be an absolute http(s) IRI")
     if page is not None and page < 0:
         raise Problem(400, "page counts from 0")
     found = await asyncio.to_thread(
