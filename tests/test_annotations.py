@@ -44,6 +44,9 @@ TINY_TEXT = "🐝 Essaimer : le manque de temps des bénévoles freine la mise e
 TINY_QUOTE = "le manque de temps des bénévoles"
 DEPRECATED = CODEBOOK + "barrier/test-deprecated-concept"
 CONTAINER = "/api/annotations/"
+pytestmark = [  # rdflib 7 uses its own deprecated ConjunctiveGraph API
+    pytest.mark.filterwarnings("ignore:.*ConjunctiveGraph is deprecated:DeprecationWarning"),
+]
 
 
 @pytest.fixture(scope="module")

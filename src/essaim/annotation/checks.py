@@ -96,8 +96,12 @@ def check_concept(store: Dataset, concept: str) -> None:
 def check_mode(store: Dataset, mode: str | None) -> None:
     if mode is None:
         return
-    found = cast(ox.QuerySolutions, store.query(_MODE, substitutions={"mode": ox.NamedNode(mode)}))
-    if not list(found):
+    # A list, not the solutions: the refusal's traceback must not carry a pyoxigraph object
+    # (it cannot be dropped from another thread).
+    found = list(
+        cast(ox.QuerySolutions, store.query(_MODE, substitutions={"mode": ox.NamedNode(mode)}))
+    )
+    if not found:
         raise AnnotationRefused(
             "statementMode", f"{mode} is not a statement mode (a concept of {STATEMENT_MODE[:-1]})"
         )
