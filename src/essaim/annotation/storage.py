@@ -57,7 +57,7 @@ class AnnotationStore:
             path.mkdir(parents=True, exist_ok=True)
             path.chmod(0o700)
         self.raw = ox.Store(str(path)) if path is not None else ox.Store()
-        self._lock = threading.Lock()
+        self.lock = threading.Lock()
 
     def get(self, iri: str) -> Annotation | None:
         return Annotation.from_store(self.raw, iri)
@@ -88,12 +88,12 @@ class AnnotationStore:
             for a in annotations
         )
         operations.append(f"INSERT DATA {{ {data} }}")
-        with self._lock:
+        with self.lock:
             self.raw.update(" ;\n".join(operations))
 
     def delete(self, iri: str) -> bool:
         """Remove an annotation; False if there was none."""
-        with self._lock:
+        with self.lock:
             if Annotation.from_store(self.raw, iri) is None:
                 return False
             self.raw.update(_delete(iri))

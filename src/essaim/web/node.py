@@ -23,6 +23,7 @@ from starlette.requests import Request
 
 from essaim.annotation.anchoring import reanchor_all
 from essaim.annotation.storage import AnnotationStore, annotations_path
+from essaim.annotation.views import case_documents, document_view
 from essaim.config import Settings
 from essaim.execution import (
     Call,
@@ -55,7 +56,9 @@ P = ParamSpec("P")
 
 #: The domain functions pages may run over the store (``Node.call``), each a page's whole data
 #: gathering; nothing else can be called in a worker.
-PAGE_FUNCTIONS = allow_list([resource_page, overview, graph_table, partnership_network])
+PAGE_FUNCTIONS = allow_list(
+    [resource_page, overview, graph_table, partnership_network, case_documents, document_view]
+)
 #: Bounds of the cache of what pages computed (entries, bytes).
 MEMO_ENTRIES = 512
 MEMO_BYTES = 64 * 1024 * 1024
