@@ -45,7 +45,7 @@ from essaim.profiles.page import resource_page
 from essaim.resources import bundled_data
 from essaim.search import SearchIndex
 from essaim.sessions import LoginThrottle, Sessions
-from essaim.store import Dataset, EmbeddedStore, open_store
+from essaim.store import Dataset, EmbeddedStore, StoreError, open_store
 from essaim.users import UserStore, users_path
 from essaim.web.caches import BoundedCache, size_of
 from essaim.web.problems import Problem
@@ -107,6 +107,8 @@ class Node:
         server = self.settings.server
         if server.load_on_start and self.embedded:
             await asyncio.to_thread(self._load_bundled)
+        # A case may have been reloaded since the last start (here, or by `essaim load`).
+        await asyncio.to_thread(self._reanchor)
         report = await asyncio.to_thread(self.search.sync, self.store)
         log.info(
             "search index: %d graphs re-indexed, %d unchanged", report.changed, report.unchanged
@@ -131,12 +133,14 @@ class Node:
         outcomes = load(self.store, [data.ontology, data.kb], base=data.root)
         changed = [o for o in outcomes if o.status != "unchanged"]
         log.info("knowledge base: %d graphs, %d loaded or replaced", len(outcomes), len(changed))
-        if changed:
-            self._reanchor()
 
     def _reanchor(self) -> None:
         """Re-anchor the annotations whose document's text may have changed."""
-        report = reanchor_all(self.annotations, self.store)
+        try:
+            report = reanchor_all(self.annotations, self.store)
+        except StoreError as exc:  # a remote store out of reach: the next write tries again
+            log.error("annotations could not be re-anchored: %s", exc)
+            return
         if report.moved or report.flagged or report.restored:
             log.warning(
                 "annotations re-anchored: %d moved, %d restored, %d flagged (quote not found)",
