@@ -5,9 +5,11 @@ through SPARQL Update."""
 
 from __future__ import annotations
 
+import gc
 import json
 from collections.abc import Iterator
 from contextlib import ExitStack
+from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
@@ -27,6 +29,7 @@ from essaim.annotation.storage import AnnotationStore
 from essaim.loading import load
 from essaim.namespaces import CODEBOOK, GRAPH, KB
 from essaim.resources import bundled_data
+from essaim.store import EmbeddedStore
 from essaim.users import Role
 from essaim_app_fixtures import EssaimApp, open_app
 
@@ -478,3 +481,35 @@ def test_assignments_progress_and_blind_coding_until_submitted(app: EssaimApp) -
             "/api/assignments", params={"document": DOC, "coder": name}, headers=editor
         )
         assert gone.status_code == 204
+
+
+def test_the_command_line_reanchors_and_lists_what_it_flags(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from essaim.cli import app as cli
+
+    store = EmbeddedStore(tmp_path / "store")
+    text = "🐝 Un frein : le manque de temps. Et encore."
+    store.update(
+        f"INSERT DATA {{ GRAPH <{TINY_GRAPH}> {{ <{TINY}> a "
+        f"<https://w3id.org/essaim/ontology#CaseDocument> ; "
+        f"<https://w3id.org/essaim/ontology#fullText> {ox.Literal('Préface 🐝. ' + text)} }} }}"
+    )
+    store.close()
+    annotations = AnnotationStore(tmp_path / "annotations")
+    moved, lost = _annotation(text, "le manque de temps"), _annotation(text, "Et encore")
+    lost = Annotation(**{**lost.__dict__, "exact": "ne figure plus"})
+    annotations.put_all([moved, lost])
+    annotations.close()
+    del annotations
+    gc.collect()  # pyoxigraph releases the store's lock when the object goes
+
+    result = CliRunner().invoke(cli, ["--data-dir", str(tmp_path), "annotations", "reanchor"])
+    assert result.exit_code == 0, result.output
+    assert "0 in place, 1 moved, 0 anchored again, 1 flagged" in result.output
+    assert f"flagged (quote not found): {lost.iri}" in result.output
+    after = AnnotationStore(tmp_path / "annotations")
+    found = after.get(moved.iri)
+    assert found is not None and found.start == moved.start + len("Préface 🐝. ")
+    flagged = after.get(lost.iri)
+    assert flagged is not None and not flagged.anchored

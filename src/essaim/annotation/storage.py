@@ -27,6 +27,7 @@ import pyoxigraph as ox
 
 from essaim.annotation.model import Annotation, list_annotations
 from essaim.namespaces import OA
+from essaim.store.base import StoreError
 
 #: The folder of the private store inside a data directory.
 FOLDER: Final = "annotations"
@@ -56,7 +57,13 @@ class AnnotationStore:
         if path is not None:
             path.mkdir(parents=True, exist_ok=True)
             path.chmod(0o700)
-        self.raw = ox.Store(str(path)) if path is not None else ox.Store()
+        try:
+            self.raw = ox.Store(str(path)) if path is not None else ox.Store()
+        except OSError as exc:
+            raise StoreError(
+                f"the annotation store in {path} cannot be opened ({exc}); is a node running "
+                "on this data directory?"
+            ) from None
         self.lock = threading.Lock()
 
     def get(self, iri: str) -> Annotation | None:
