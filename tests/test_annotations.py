@@ -469,7 +469,7 @@ def test_assignments_progress_and_blind_coding_until_submitted(app: EssaimApp) -
     # The work queue is private too.
     ask = app.get(
         "/sparql",
-        params={"query": "ASK { ?a a <https://w3id.org/essaim/ontology#Assignment> }"},
+        params={"query": "ASK { ?a a <https://w3id.org/essaim/ontology#CodingAssignment> }"},
         headers={"Accept": "application/sparql-results+json"},
     )
     assert ask.json()["boolean"] is False

@@ -9,7 +9,7 @@ everything. A coder may submit a document nobody assigned them (the record is th
 One record per document and coder (its IRI derived from both, so assigning twice changes
 nothing)::
 
-    <https://w3id.org/essaim/kb/assignment/…> a essaim:Assignment ;
+    <https://w3id.org/essaim/kb/assignment/…> a essaim:CodingAssignment ;
         essaim:assignedDocument <document> ; essaim:assignedCoder <user IRI> ;
         prov:wasAttributedTo <editor IRI> ;      # absent when the coder submitted unassigned
         dcterms:created "…"^^xsd:dateTime ;
@@ -35,7 +35,7 @@ ASSIGNMENT_BASE: Final = KB + "assignment/"
 
 _G = ox.NamedNode(WORKFLOW_GRAPH)
 _A = ox.NamedNode(RDF + "type")
-_ASSIGNMENT = ox.NamedNode(ESSAIM + "Assignment")
+_ASSIGNMENT = ox.NamedNode(ESSAIM + "CodingAssignment")
 _DOCUMENT = ox.NamedNode(ESSAIM + "assignedDocument")
 _CODER = ox.NamedNode(ESSAIM + "assignedCoder")
 _BY = ox.NamedNode(PROV + "wasAttributedTo")
@@ -128,7 +128,7 @@ def has_submitted(store: AnnotationStore, document: str, coder: str) -> bool:
 _SELECT = f"""
 SELECT ?a ?document ?coder ?by ?created ?submitted WHERE {{
   GRAPH <{WORKFLOW_GRAPH}> {{
-    ?a a <{ESSAIM}Assignment> ; <{ESSAIM}assignedDocument> ?document ;
+    ?a a <{ESSAIM}CodingAssignment> ; <{ESSAIM}assignedDocument> ?document ;
        <{ESSAIM}assignedCoder> ?coder ; <{DCTERMS}created> ?created .
     OPTIONAL {{ ?a <{PROV}wasAttributedTo> ?by }}
     OPTIONAL {{ ?a <{ESSAIM}submitted> ?submitted }}
