@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import gc
 import json
+import re
 from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
@@ -513,3 +514,38 @@ def test_the_command_line_reanchors_and_lists_what_it_flags(tmp_path: Path) -> N
     assert found is not None and found.start == moved.start + len("Préface 🐝. ")
     flagged = after.get(lost.iri)
     assert flagged is not None and not flagged.anchored
+
+
+def test_a_signed_in_browser_codes_with_its_csrf_token(app: EssaimApp) -> None:
+    from essaim.sessions import Sessions
+
+    Sessions(app.node.users).set_password("coder1", "a long enough password 42")
+    with app.client() as browser:
+        signed = browser.post(
+            "/login", data={"name": "coder1", "password": "a long enough password 42"}
+        )
+        assert signed.status_code == 303, signed.text
+        queue = browser.get("/annotate")
+        match = re.search(r'name="csrf_token" value="([^"]+)"', queue.text)
+        assert queue.status_code == 200 and match
+        headers = {"Content-Type": MEDIA_TYPE}
+        forged = browser.post(CONTAINER, content=json.dumps(annotation_json()), headers=headers)
+        assert forged.status_code == 403 and "CSRF" in forged.json()["detail"]
+        made = browser.post(
+            CONTAINER,
+            content=json.dumps(annotation_json()),
+            headers={**headers, "X-CSRF-Token": match.group(1)},
+        )
+        assert made.status_code == 201, made.text
+        submit = browser.post("/annotate/submit", data={"document": DOC})
+        assert submit.status_code == 403
+        submit = browser.post(
+            "/annotate/submit", data={"document": DOC, "csrf_token": match.group(1)}
+        )
+        assert submit.status_code == 303 and submit.headers["location"] == "/annotate"
+        assert (
+            browser.delete(path_of(made), headers={"X-CSRF-Token": match.group(1)}).status_code
+            == 204
+        )
+    work = app.get("/api/assignments", params={"document": DOC}, headers=app.auth("coder1")).json()
+    assert work["assignments"][0]["submitted"]
