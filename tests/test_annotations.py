@@ -149,6 +149,19 @@ def test_create_read_update_delete(app: EssaimApp) -> None:
     assert listed["type"] == ["BasicContainer", "AnnotationCollection"]
     assert body["id"] in [item["id"] for item in listed["first"]["items"]]
 
+    prefer = 'return=representation;include="http://www.w3.org/ns/oa#PreferContainedIRIs"'
+    iris = app.get(
+        CONTAINER, params={"document": DOC}, headers={**app.auth("coder1"), "Prefer": prefer}
+    )
+    assert body["id"] in iris.json()["first"]["items"]
+    minimal = 'return=representation;include="http://www.w3.org/ns/ldp#PreferMinimalContainer"'
+    bare = app.get(CONTAINER, headers={**app.auth("coder1"), "Prefer": minimal}).json()
+    assert isinstance(bare["first"], str) and bare["total"] >= 1
+    assert (
+        app.get(bare["first"].removeprefix(app_url()), headers=app.auth("coder1")).json()["type"]
+        == "AnnotationPage"
+    )
+
     changed = annotation_json(memo="second reading")
     no_tag = app.put(
         location,

@@ -7,7 +7,9 @@ to it unchanged.
 - ``GET /api/annotations/{id}``; ``PUT`` (with ``If-Match``: 428 without, 412 when stale);
   ``DELETE``.
 - ``GET /api/annotations/`` with ``document``, ``coder``, ``concept``, ``status`` filters: an
-  ``AnnotationCollection`` whose first ``AnnotationPage`` is embedded (``?page=N`` for a page).
+  ``AnnotationCollection`` whose first ``AnnotationPage`` is embedded (``?page=N`` for a page);
+  ``Prefer`` as the protocol says: ``ldp#PreferMinimalContainer`` links the first page instead,
+  ``oa#PreferContainedIRIs`` lists the annotations' IRIs instead of their descriptions.
 
 Everyone signed in (a bearer token, or a browser session whose writes carry the CSRF token)
 may code: annotator, editor, admin. A coder reads and changes their own annotations only (403
@@ -64,6 +66,10 @@ _CONTAINER_LINKS = (
     '<http://www.w3.org/TR/annotation-protocol/>; rel="http://www.w3.org/ns/ldp#constrainedBy"'
 )
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="essaim"'}
+#: The container preferences of the protocol (``Prefer: return=representation;include="…"``).
+_PREFER_MINIMAL = "http://www.w3.org/ns/ldp#PreferMinimalContainer"
+_PREFER_IRIS = "http://www.w3.org/ns/oa#PreferContainedIRIs"
+_PREFER_DESCRIPTIONS = "http://www.w3.org/ns/oa#PreferContainedDescriptions"
 
 
 def _reads_all(user: User) -> bool:
@@ -253,6 +259,10 @@ async def container(
     def page_url(n: int) -> str:
         return base + "?" + urlencode({**filters, "page": n})
 
+    prefer = request.headers.get("prefer", "")
+    iris_only = _PREFER_IRIS in prefer and _PREFER_DESCRIPTIONS not in prefer
+    minimal = _PREFER_MINIMAL in prefer
+
     def page_of(n: int, *, context: bool) -> dict[str, Any]:
         items = found[n * PAGE_SIZE : (n + 1) * PAGE_SIZE]
         out: dict[str, Any] = {}
@@ -263,7 +273,10 @@ async def container(
             "type": "AnnotationPage",
             "partOf": {"id": collection, "total": len(found)},
             "startIndex": n * PAGE_SIZE,
-            "items": [to_json(a, _url(request, a), context=False) for a in items],
+            "items": [
+                _url(request, a) if iris_only else to_json(a, _url(request, a), context=False)
+                for a in items
+            ],
         }
         if n + 1 < pages:
             out["next"] = page_url(n + 1)
@@ -274,7 +287,7 @@ async def container(
     headers = {
         "Link": _CONTAINER_LINKS,
         "Allow": "GET, POST",
-        "Vary": "Accept, Authorization, Cookie",
+        "Vary": "Accept, Prefer, Authorization, Cookie",
         "Cache-Control": "private, no-store",
     }
     if page is not None:
@@ -287,7 +300,7 @@ async def container(
             "id": collection,
             "type": ["BasicContainer", "AnnotationCollection"],
             "total": len(found),
-            "first": page_of(0, context=False),
+            "first": page_url(0) if minimal else page_of(0, context=False),
             "last": page_url(pages - 1),
         }
     return JSONResponse(body, media_type=MEDIA_TYPE, headers=headers)
