@@ -189,6 +189,13 @@ def test_create_read_update_delete(app: EssaimApp) -> None:
     assert updated.json()["created"] == body["created"]
     assert updated.headers["etag"] != read.headers["etag"]
 
+    head = app.head(location, headers=app.auth("coder1"))
+    assert head.status_code == 200 and head.headers["etag"] == updated.headers["etag"]
+    options = app.options(CONTAINER)
+    assert options.status_code == 204 and "POST" in options.headers["allow"]
+    assert options.headers["accept-post"] == MEDIA_TYPE
+    assert "PUT" in app.options(location).headers["allow"]
+
     assert app.delete(location, headers=app.auth("coder1")).status_code == 204
     assert app.get(location, headers=app.auth("coder1")).status_code == 404
 

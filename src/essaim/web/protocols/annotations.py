@@ -66,6 +66,8 @@ _CONTAINER_LINKS = (
     '<http://www.w3.org/TR/annotation-protocol/>; rel="http://www.w3.org/ns/ldp#constrainedBy"'
 )
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="essaim"'}
+_CONTAINER_ALLOW = "GET, HEAD, POST, OPTIONS"
+_ANNOTATION_ALLOW = "GET, HEAD, PUT, DELETE, OPTIONS"
 #: The container preferences of the protocol (``Prefer: return=representation;include="…"``).
 _PREFER_MINIMAL = "http://www.w3.org/ns/ldp#PreferMinimalContainer"
 _PREFER_IRIS = "http://www.w3.org/ns/oa#PreferContainedIRIs"
@@ -116,7 +118,7 @@ def _respond(request: Request, annotation: Annotation, status: int = 200) -> Res
     headers = {
         "ETag": etag(annotation),
         "Link": _ANNOTATION_LINKS,
-        "Allow": "GET, PUT, DELETE",
+        "Allow": _ANNOTATION_ALLOW,
         "Vary": "Accept, Authorization, Cookie",
         "Cache-Control": "private, no-store",
     }
@@ -206,6 +208,8 @@ async def create(request: Request) -> Response:
 
 
 @router.get("/api/annotations", include_in_schema=False)
+@router.head("/api/annotations", include_in_schema=False)
+@router.head(CONTAINER, include_in_schema=False)
 @router.get(CONTAINER, summary="List annotations")
 async def container(
     request: Request,
@@ -286,7 +290,8 @@ async def container(
 
     headers = {
         "Link": _CONTAINER_LINKS,
-        "Allow": "GET, POST",
+        "Allow": _CONTAINER_ALLOW,
+        "Accept-Post": MEDIA_TYPE,
         "Vary": "Accept, Prefer, Authorization, Cookie",
         "Cache-Control": "private, no-store",
     }
@@ -306,6 +311,7 @@ async def container(
     return JSONResponse(body, media_type=MEDIA_TYPE, headers=headers)
 
 
+@router.head(CONTAINER + "{key}", include_in_schema=False)
 @router.get(CONTAINER + "{key}", summary="Read an annotation")
 async def read(request: Request, key: str) -> Response:
     node = node_of(request)
@@ -365,3 +371,20 @@ def _precondition(request: Request, annotation: Annotation, *, required: bool) -
         raise Problem(
             412, "the annotation changed since that ETag was read: read it again, then retry"
         )
+
+
+@router.options("/api/annotations", include_in_schema=False)
+@router.options(CONTAINER, include_in_schema=False)
+async def container_options() -> Response:
+    """What the container allows and accepts (no authentication: nothing is read)."""
+    return Response(
+        status_code=204,
+        headers={"Allow": _CONTAINER_ALLOW, "Accept-Post": MEDIA_TYPE, "Link": _CONTAINER_LINKS},
+    )
+
+
+@router.options(CONTAINER + "{key}", include_in_schema=False)
+async def annotation_options(key: str) -> Response:
+    return Response(
+        status_code=204, headers={"Allow": _ANNOTATION_ALLOW, "Link": _ANNOTATION_LINKS}
+    )
