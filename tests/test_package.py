@@ -101,6 +101,9 @@ def test_installed_wheel_carries_the_data_and_works_without_a_checkout(tmp_path:
     assert "essaim/_data/ontology/essaim.ttl" in names
     assert "essaim/_data/kb/cases/sarthe-ceas72-mise-en-reseau-ess.txt" in names
     assert any(n.startswith("essaim/_data/queries/") for n in names)
+    assert (
+        "essaim/annotation/data/anno.jsonld" in names
+    )  # the Web Annotation context, never fetched
     site = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(site)
     env = {**os.environ, "PYTHONPATH": str(site)}
