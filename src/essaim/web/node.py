@@ -1,7 +1,8 @@
 """The serving node: the store, the query executor, the users, and the write path.
 
 Writes run one at a time, in a thread (they are blocking pyoxigraph calls). After each write,
-and before its response is sent, the executor is told (a new snapshot for the worker pool), so
+and before its response is sent, the executor is told (a new snapshot for the worker pool, or
+the write's operations for the in-memory replica's workers: ``essaim.execution.replica``), so
 that a write is visible to every query that starts after the write returns.
 
 Pages gather their data through the executor too (``Node.call``): one allowed domain function
@@ -33,6 +34,7 @@ from essaim.execution import (
 )
 from essaim.execution.outbound import OutboundGuard
 from essaim.execution.pool import PoolSettings, WorkerPool
+from essaim.execution.replica import ReplicaPool
 from essaim.execution.snapshots import Snapshots
 from essaim.execution.threads import ThreadExecutor
 from essaim.loading import load
@@ -42,7 +44,7 @@ from essaim.profiles.page import resource_page
 from essaim.resources import bundled_data
 from essaim.search import SearchIndex
 from essaim.sessions import LoginThrottle, Sessions
-from essaim.store import Dataset, EmbeddedStore, open_store
+from essaim.store import Dataset, EmbeddedStore, StoreError, open_store
 from essaim.users import UserStore, users_path
 from essaim.web.caches import BoundedCache, size_of
 from essaim.web.problems import Problem
@@ -69,6 +71,8 @@ class Node:
         self.failed_names = LoginThrottle(5)
         self.failed_addresses = LoginThrottle(20)
         self.snapshots: Snapshots | None = None
+        #: The in-memory replica's pool (``--replica memory``), None without one.
+        self.replica: ReplicaPool | None = None
         self.search = SearchIndex(settings.data_dir / "search.sqlite")
         self.executor: Executor
         self.modified = datetime.now(UTC)
@@ -102,15 +106,26 @@ class Node:
         log.info(
             "search index: %d graphs re-indexed, %d unchanged", report.changed, report.unchanged
         )
+        on_disk = isinstance(self.store, EmbeddedStore) and self.store.path is not None
+        if server.replica is not None and not on_disk:
+            raise StoreError(
+                "--replica memory copies the embedded store on disk into memory: it cannot "
+                f"serve a {self.store.kind} store"
+            )
         if isinstance(self.store, EmbeddedStore) and self.store.path is not None:
             self.snapshots = await asyncio.to_thread(
                 Snapshots, self.store, self.settings.data_dir / "snapshots"
             )
-            inner: Executor = WorkerPool(
-                self.snapshots,
-                PoolSettings(server.workers, server.max_heavy, server.heavy_after_s),
-                PAGE_FUNCTIONS,
-            )
+            pool_settings = PoolSettings(server.workers, server.max_heavy, server.heavy_after_s)
+            inner: Executor
+            if server.replica == "memory":
+                self.replica = ReplicaPool(
+                    self.snapshots, self.store, pool_settings, PAGE_FUNCTIONS,
+                    server.replica_max_memory,
+                )  # fmt: skip
+                inner = self.replica
+            else:
+                inner = WorkerPool(self.snapshots, pool_settings, PAGE_FUNCTIONS)
         else:
             inner = ThreadExecutor(self.store, PAGE_FUNCTIONS, server.workers)
         # Every query, whichever page or protocol sends it, is checked for SERVICE calls.
@@ -133,7 +148,7 @@ class Node:
             finally:
                 self.generation += 1
                 self.modified = datetime.now(UTC)
-                if self.snapshots is not None:
+                if self.snapshots is not None and self.replica is None:
                     await asyncio.to_thread(self.snapshots.publish)
                 await self.executor.published()
                 await asyncio.to_thread(self.search.sync, self.store, graphs)
