@@ -29,6 +29,7 @@ import pyoxigraph as ox
 import pytest
 
 from essaim.canned import bundled_queries
+from essaim.execution import replica
 from essaim.execution.replica import ReplicaTooLarge
 from essaim.loading import load
 from essaim.resources import bundled_data
@@ -287,3 +288,24 @@ def test_a_worker_killed_at_its_time_limit_is_replaced_by_one_that_has_every_wri
     assert pool.pids != pids  # one was replaced
     count = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"
     assert all(found == [(("n", "500"),)] for found in on_every_worker(app, count))
+
+
+def test_a_worker_that_grew_by_applying_writes_is_replaced_by_a_new_fork(
+    replica_app: EssaimApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pages a write touches become a worker's own: past its allowance it is forked anew."""
+    app, pool = replica_app, replica_app.node.replica
+    assert pool is not None
+    monkeypatch.setattr(replica, "WORKER_BYTES", 1)  # every worker is over it
+    graph = GRAPHS + "test/replica-recycle"
+    update = f'INSERT DATA {{ GRAPH <{graph}> {{ <urn:x:a> <urn:x:p> "grown" }} }}'
+    before = pool.recycled
+    assert app.post("/sparql", data={"update": update}, headers=app.auth("editor")).is_success
+    ask = f"SELECT ?o WHERE {{ GRAPH <{graph}> {{ <urn:x:a> <urn:x:p> ?o }} }}"
+    assert all(found == [(("o", "grown"),)] for found in on_every_worker(app, ask))
+    assert pool.recycled > before
+    monkeypatch.undo()
+    deadline = time.monotonic() + 60
+    while pool._idle.qsize() < pool.settings.workers and time.monotonic() < deadline:
+        time.sleep(0.01)  # the new forks have joined
+    assert all(found == [(("o", "grown"),)] for found in on_every_worker(app, ask))

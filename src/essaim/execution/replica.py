@@ -55,7 +55,9 @@ log = logging.getLogger("essaim.web")
 #: data (367 MB) and at 5M (1.6 GB), rounded up; what the estimate of a replica's size uses.
 BYTES_PER_QUAD = 400
 #: What each worker adds to the shared copy, bytes: measured 39 MB after a comparative query and
-#: 84 MB after applying a 1,000-triple write, at 1M quads; counted once per worker.
+#: 84 MB after applying a 1,000-triple write, at 1M quads; counted once per worker. A worker that
+#: holds more of its own once it has applied writes (the pages they touched are its own copies)
+#: is replaced by a new fork of the host, which shares the host's current pages again.
 WORKER_BYTES = 128 * 1024 * 1024
 
 
@@ -117,6 +119,16 @@ def _resident() -> int:
     with contextlib.suppress(OSError, ValueError):
         return int(Path("/proc/self/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE")
     return 0
+
+
+def private_bytes(pid: int) -> int:
+    """The memory a process holds of its own (not shared with the host it was forked from)."""
+    total = 0
+    with contextlib.suppress(OSError, ValueError):
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith(("Private_Clean:", "Private_Dirty:")):
+                total += int(line.split()[1]) * 1024
+    return total
 
 
 def _read(sock: socket.socket, size: int) -> bytes | None:
@@ -272,6 +284,10 @@ class ReplicaPool(WorkerPool):
         self._log: list[tuple[int, journal.Operation]] = []
         self._seq = 0
         self._applied: dict[_Worker, int] = {}
+        self._wrote: set[_Worker] = set()  # workers whose current request carries writes
+        self._recycling: set[asyncio.Task[None]] = set()
+        #: Workers recycled for holding more than ``WORKER_BYTES`` of their own (a count).
+        self.recycled = 0
 
     async def start(self) -> None:
         needed = await asyncio.to_thread(
@@ -357,7 +373,23 @@ class ReplicaPool(WorkerPool):
         applied = self._applied.get(worker, self._seq)
         operations = [op for seq, op in self._log if seq > applied]
         self._applied[worker] = self._seq
+        if operations:
+            self._wrote.add(worker)
         return super()._request(worker, job, {"ops": operations} if operations else None)
+
+    def _release(self, worker: _Worker) -> None:
+        """Back to the idle workers, unless it applied writes and now holds more than
+        ``WORKER_BYTES`` of its own: then a new fork of the host takes its place."""
+        if worker in self._wrote:
+            self._wrote.discard(worker)
+            if not worker.dead and private_bytes(worker.process.pid) > WORKER_BYTES:
+                worker.started = None
+                self.recycled += 1
+                task = asyncio.get_running_loop().create_task(self._kill(worker, None))
+                self._recycling.add(task)
+                task.add_done_callback(self._recycling.discard)
+                return
+        super()._release(worker)
 
     def _prune(self) -> None:
         self.snapshots.prune([])  # only the current checkpoint is kept
