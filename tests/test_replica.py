@@ -100,6 +100,8 @@ def test_the_replica_starts_from_the_store_and_says_what_it_took(replica_app: Es
     assert health["replica"]["quads"] == quads > 1000
     assert health["replica"]["resident_bytes"] > 0
     assert health["replica"]["estimate_bytes"] >= quads * 400
+    # the checkpoint it was loaded from is removed (it would pin files the store compacts away)
+    assert not any((replica_app.data_dir / "snapshots").iterdir())
     count = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
     assert all(found == [(("n", str(quads)),)] for found in on_every_worker(replica_app, count))
 

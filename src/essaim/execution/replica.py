@@ -28,6 +28,7 @@ import contextlib
 import json
 import logging
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -306,6 +307,8 @@ class ReplicaPool(WorkerPool):
             raise
         host.seq = self._seq
         self._host = host
+        # Loaded: the checkpoint's hard links would only keep files the live store compacts away.
+        await asyncio.to_thread(shutil.rmtree, checkpoint, True)
         self.report = ReplicaReport(ready["quads"], ready["load_s"], ready["resident"], needed)
         log.info(
             "replica: %d quads in memory, loaded in %.1f s, %s resident (estimated %s)",
