@@ -311,3 +311,18 @@ def test_a_worker_that_grew_by_applying_writes_is_replaced_by_a_new_fork(
     while pool._idle.qsize() < pool.settings.workers and time.monotonic() < deadline:
         time.sleep(0.01)  # the new forks have joined
     assert all(found == [(("o", "grown"),)] for found in on_every_worker(app, ask))
+
+
+def test_a_worker_that_grew_by_running_a_heavy_query_is_replaced_by_a_new_fork(
+    start_app: Callable[..., EssaimApp], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """pyoxigraph's in-memory store writes to pages it reads: a heavy query leaves a worker
+    with pages of its own, which a new fork gives back."""
+    app = start_app(load_on_start=False, replica="memory", heavy_after_s=0.0)
+    pool = app.node.replica
+    assert pool is not None and pool.recycled == 0
+    monkeypatch.setattr(replica, "WORKER_BYTES", 1)  # every worker is over it
+    count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    assert rows(app, count) == [(("n", "0"),)]
+    assert pool.recycled == 1
+    assert rows(app, count) == [(("n", "0"),)]

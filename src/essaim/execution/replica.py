@@ -55,10 +55,12 @@ log = logging.getLogger("essaim.web")
 #: Resident bytes per quad of an in-memory pyoxigraph store, measured at 1M quads of essaim-shaped
 #: data (367 MB) and at 5M (1.6 GB), rounded up; what the estimate of a replica's size uses.
 BYTES_PER_QUAD = 400
-#: What each worker adds to the shared copy, bytes: measured 39 MB after a comparative query and
-#: 84 MB after applying a 1,000-triple write, at 1M quads; counted once per worker. A worker that
-#: holds more of its own once it has applied writes (the pages they touched are its own copies)
-#: is replaced by a new fork of the host, which shares the host's current pages again.
+#: What each worker adds to the shared copy at rest, bytes: measured at 1M quads, 1 MB after the
+#: fork, 39 MB after a short comparative query, 84 MB after applying a 1,000-triple write; but
+#: 146 MB after the heaviest comparative query (pyoxigraph's in-memory store writes to pages it
+#: reads: they become the worker's own copies). A worker that holds more than this once it has
+#: applied writes or run a heavy query is replaced by a new fork of the host (50 ms at 1M),
+#: which shares the host's pages again.
 WORKER_BYTES = 128 * 1024 * 1024
 
 
@@ -381,9 +383,13 @@ class ReplicaPool(WorkerPool):
         return super()._request(worker, job, {"ops": operations} if operations else None)
 
     def _release(self, worker: _Worker) -> None:
-        """Back to the idle workers, unless it applied writes and now holds more than
-        ``WORKER_BYTES`` of its own: then a new fork of the host takes its place."""
-        if worker in self._wrote:
+        """Back to the idle workers, unless it applied writes or ran a heavy query and now holds
+        more than ``WORKER_BYTES`` of its own: then a new fork of the host takes its place."""
+        heavy = (
+            worker.started is not None
+            and time.monotonic() - worker.started > self.settings.heavy_after_s
+        )
+        if worker in self._wrote or heavy:
             self._wrote.discard(worker)
             if not worker.dead and private_bytes(worker.process.pid) > WORKER_BYTES:
                 worker.started = None
