@@ -11,6 +11,7 @@ written data when it starts again.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import os
@@ -29,11 +30,13 @@ import pyoxigraph as ox
 import pytest
 
 from essaim.canned import bundled_queries
+from essaim.config import ServerSettings, Settings, SettingsError
 from essaim.execution import replica
 from essaim.execution.replica import ReplicaTooLarge
 from essaim.loading import load
 from essaim.resources import bundled_data
-from essaim.store import EmbeddedStore
+from essaim.store import EmbeddedStore, StoreError
+from essaim.web.node import Node
 from essaim_app_fixtures import EssaimApp, open_app
 from essaim_server_fixtures import EssaimServer, _stop, essaim_binary, launch
 
@@ -326,3 +329,21 @@ def test_a_worker_that_grew_by_running_a_heavy_query_is_replaced_by_a_new_fork(
     assert rows(app, count) == [(("n", "0"),)]
     assert pool.recycled == 1
     assert rows(app, count) == [(("n", "0"),)]
+
+
+def test_the_settings_name_what_they_refuse() -> None:
+    settings = Settings.from_env({"ESSAIM_REPLICA": "memory", "ESSAIM_REPLICA_MAX_MEMORY": "1.5G"})
+    assert settings.server.replica == "memory"
+    assert settings.server.replica_max_memory == 1536 * 1024**2
+    with pytest.raises(SettingsError, match="replica 'disk': the only kind is 'memory'"):
+        Settings.from_env({"ESSAIM_REPLICA": "disk"})
+    with pytest.raises(SettingsError, match="ESSAIM_REPLICA_MAX_MEMORY: 'lots' is not a size"):
+        Settings.from_env({"ESSAIM_REPLICA_MAX_MEMORY": "lots"})
+
+
+def test_a_replica_needs_the_embedded_store_on_disk(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path, server=ServerSettings(replica="memory"))
+    node = Node(settings, EmbeddedStore())
+    with pytest.raises(StoreError, match="--replica memory copies the embedded store on disk"):
+        asyncio.run(node.start())
+    node.store.close()

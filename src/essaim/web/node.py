@@ -100,18 +100,18 @@ class Node:
 
     async def start(self) -> None:
         server = self.settings.server
-        if server.load_on_start and self.embedded:
-            await asyncio.to_thread(self._load_bundled)
-        report = await asyncio.to_thread(self.search.sync, self.store)
-        log.info(
-            "search index: %d graphs re-indexed, %d unchanged", report.changed, report.unchanged
-        )
         on_disk = isinstance(self.store, EmbeddedStore) and self.store.path is not None
         if server.replica is not None and not on_disk:
             raise StoreError(
                 "--replica memory copies the embedded store on disk into memory: it cannot "
                 f"serve a {self.store.kind} store"
             )
+        if server.load_on_start and self.embedded:
+            await asyncio.to_thread(self._load_bundled)
+        report = await asyncio.to_thread(self.search.sync, self.store)
+        log.info(
+            "search index: %d graphs re-indexed, %d unchanged", report.changed, report.unchanged
+        )
         if isinstance(self.store, EmbeddedStore) and self.store.path is not None:
             self.snapshots = await asyncio.to_thread(
                 Snapshots, self.store, self.settings.data_dir / "snapshots"
