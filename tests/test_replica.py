@@ -223,7 +223,7 @@ def test_a_server_killed_while_a_write_reaches_the_replica_serves_it_when_starte
     first = launch(root, "--no-load", "--replica", "memory", "--workers", "1")
     tokens = first.tokens
     big, small = GRAPHS + "test/crash-big", GRAPHS + "test/crash-small"
-    triples = 20_000
+    triples = 5_000
     body = "".join(f'<urn:x:s{i}> <urn:x:p> "{i}" .\n' for i in range(triples)).encode()
     small_body = b"".join(body.splitlines(keepends=True)[:500])
     headers = {
