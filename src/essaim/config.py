@@ -4,11 +4,32 @@ asked (``Settings.from_env``), never at import."""
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 DEFAULT_DATA_DIR = Path(".essaim")
+
+
+class SettingsError(ValueError):
+    """A setting has a value essaim cannot use; the message names it."""
+
+
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)i?b?\s*$", re.IGNORECASE)
+
+
+def byte_size(name: str, value: str) -> int:
+    """A size in bytes, from digits with an optional unit (K, M, G, T: powers of 1024).
+
+    >>> byte_size("--replica-max-memory", "1.5G")
+    1610612736
+    """
+    found = _SIZE.match(value)
+    if found is None:
+        raise SettingsError(f"{name}: {value!r} is not a size (a number, then K, M, G or T)")
+    power = " KMGT".index(found[2].upper() or " ")
+    return int(float(found[1]) * 1024**power)
 
 
 @dataclass(frozen=True)
@@ -53,6 +74,15 @@ class ServerSettings:
     federation_peers: tuple[str, ...] = ()
     #: Documents an admin's ``LOAD <url>`` may fetch (same matching); none by default.
     load_sources: tuple[str, ...] = ()
+    #: ``"memory"``: the query workers answer from an in-memory copy of the embedded store
+    #: (``essaim.execution.replica``); None: from checkpoints on disk.
+    replica: str | None = None
+    #: The memory the replica may take, bytes; None: what the machine has available.
+    replica_max_memory: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.replica not in (None, "memory"):
+            raise SettingsError(f"replica {self.replica!r}: the only kind is 'memory'")
 
 
 @dataclass(frozen=True)
@@ -106,10 +136,6 @@ _SERVER_ENV: dict[str, tuple[str, type]] = {
 }
 
 
-class SettingsError(ValueError):
-    """A setting has a value essaim cannot use; the message names it."""
-
-
 def iri_list(name: str, value: str) -> tuple[str, ...]:
     """Absolute http(s) IRIs separated by spaces or commas.
 
@@ -156,6 +182,12 @@ def _server_from_env(env: Mapping[str, str]) -> ServerSettings:
     ):
         if name in env:
             values[attribute] = iri_list(name, env[name])
+    if env.get("ESSAIM_REPLICA"):
+        values["replica"] = env["ESSAIM_REPLICA"]
+    if env.get("ESSAIM_REPLICA_MAX_MEMORY"):
+        values["replica_max_memory"] = byte_size(
+            "ESSAIM_REPLICA_MAX_MEMORY", env["ESSAIM_REPLICA_MAX_MEMORY"]
+        )
     if "ESSAIM_CORS_ORIGINS" in env:
         values["cors_origins"] = tuple(
             o.strip() for o in env["ESSAIM_CORS_ORIGINS"].split(",") if o.strip()

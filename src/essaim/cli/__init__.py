@@ -26,9 +26,10 @@ from essaim import __version__, canned
 from essaim.canned import CannedQueryError, ParameterError
 from essaim.cli.annotations import annotations_app
 from essaim.cli.users import users_app
-from essaim.config import Settings, SettingsError, iri_list
+from essaim.config import Settings, SettingsError, byte_size, iri_list
 from essaim.docs import build_ontology_docs
 from essaim.execution import Job, QueryFailed, QueryTimeout
+from essaim.execution.replica import check_fits
 from essaim.execution.standalone import executor_for
 from essaim.ingest.readers import IngestError
 from essaim.ingest.templates import TemplateError
@@ -596,6 +597,20 @@ def serve_command(
             "several) [env: ESSAIM_LOAD_SOURCES; default none]"
         ),
     ] = None,
+    replica: Annotated[
+        str | None,
+        typer.Option(
+            help="'memory': queries answered from an in-memory copy of the store, kept current "
+            "by every write [env: ESSAIM_REPLICA; default none]"
+        ),
+    ] = None,
+    replica_max_memory: Annotated[
+        str | None,
+        typer.Option(
+            help="The memory the replica may take (e.g. 4G); a larger one is refused "
+            "[env: ESSAIM_REPLICA_MAX_MEMORY; default the memory available]"
+        ),
+    ] = None,
     log_level: Annotated[str, typer.Option(help="uvicorn's log level")] = "info",
     access_log: Annotated[
         bool, typer.Option(help="Log every request (costs throughput on cheap queries).")
@@ -615,10 +630,19 @@ def serve_command(
         "public_reads": False if private else None,
         "federation_peers": _iris("--federation-peer", federation_peer),
         "load_sources": _iris("--load-source", load_source),
+        "replica": replica,
+        "replica_max_memory": byte_size("--replica-max-memory", replica_max_memory)
+        if replica_max_memory else None,
     }  # fmt: skip
     server = dataclasses.replace(server, **{k: v for k, v in chosen.items() if v is not None})
     settings = dataclasses.replace(_State.settings, server=server)
     store = open_store(settings)  # here, so that a locked or broken store is one sentence
+    if server.replica is not None and isinstance(store, EmbeddedStore):
+        try:  # refused here too, in one sentence (the server checks again on start)
+            check_fits(store, server.workers, server.replica_max_memory)
+        except StoreError:
+            store.close()
+            raise
     err.print(f"essaim {__version__}: serving on http://{server.host}:{server.port}/sparql")
     uvicorn.run(
         asgi(settings, store), host=server.host, port=server.port, log_level=log_level,

@@ -27,7 +27,7 @@ import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from essaim.execution import Call, Job, Overloaded, QueryFailed, QueryTimeout
 from essaim.execution.frames import CHUNK, DATA, END, ERROR, PREFIX, REQUEST, json_frame
@@ -38,9 +38,19 @@ log = logging.getLogger("essaim.web")
 T = TypeVar("T")
 
 
+class Process(Protocol):
+    """A worker's process: ours (``subprocess.Popen``), or one a replica host forked."""
+
+    pid: int
+
+    def kill(self) -> None: ...
+
+    def wait(self) -> int: ...
+
+
 @dataclass(eq=False)
 class _Worker:
-    process: subprocess.Popen[bytes]
+    process: Process
     reader: asyncio.StreamReader
     writer: asyncio.StreamWriter
     snapshot: str | None = None
@@ -138,7 +148,9 @@ class WorkerPool:
     def pids(self) -> list[int]:
         return sorted(w.process.pid for w in self._workers if not w.dead)
 
-    async def _add_worker(self) -> None:
+    async def _spawn(self) -> tuple[Process, socket.socket, int]:
+        """A new worker process, the pool's end of its socket, and the writes it has seen
+        (``replica``; 0 here: a worker opens the current snapshot)."""
         parent, child = socket.socketpair()
         command = [sys.executable, "-m", "essaim.execution.worker", str(child.fileno())]
         try:
@@ -149,9 +161,17 @@ class WorkerPool:
             )
         finally:
             child.close()
+        return process, parent, 0
+
+    def _registered(self, worker: _Worker, seen: int) -> None:
+        """A new worker joins, having seen the writes up to ``seen``."""
+
+    async def _add_worker(self) -> None:
+        process, parent, seen = await self._spawn()
         reader, writer = await asyncio.open_unix_connection(sock=parent)
         worker = _Worker(process, reader, writer)
         self._workers.add(worker)
+        self._registered(worker, seen)
         # Warm it up: it opens the snapshot before it takes real queries.
         try:
             writer.write(self._request(worker, Job("ASK {}", {"boolean": None})))
@@ -193,16 +213,19 @@ class WorkerPool:
 
     # -- running queries ----------------------------------------------------------------------
 
-    def _request(self, worker: _Worker, job: Job | Call) -> bytes:
+    def _request(
+        self, worker: _Worker, job: Job | Call, extra: Mapping[str, Any] | None = None
+    ) -> bytes:
         snapshot = str(self.snapshots.current)
         worker.snapshot = snapshot
         if isinstance(job, Call):
             call = {"function": job.function, "args": list(job.args), "kwargs": dict(job.kwargs)}
-            return json_frame(REQUEST, {"snapshot": snapshot, "call": call})
+            return json_frame(REQUEST, {**(extra or {}), "snapshot": snapshot, "call": call})
         union = job.default_graphs is None and job.named_graphs is None
         return json_frame(
             REQUEST,
             {
+                **(extra or {}),
                 "snapshot": snapshot,
                 "query": job.query,
                 "formats": dict(job.formats),

@@ -11,6 +11,10 @@ query: only a function on the allow-list the worker was started with (``module:n
 when the worker starts), called with the snapshot as its store and the request's JSON arguments;
 its result goes back pickled, as the body of a ``call`` answer.
 
+A worker forked from a replica host (``essaim.execution.replica``) holds an in-memory copy of the
+store instead of opening snapshots: each request then carries the writes made since its last one
+(``ops``, ``essaim.store.journal``), which it applies before it answers.
+
 Run as ``python -m essaim.execution.worker FD [ALLOWED]`` with FD one end of a Unix socket pair
 and ALLOWED a JSON list of the functions it may call.
 """
@@ -30,6 +34,7 @@ from typing import Any, BinaryIO, cast
 import pyoxigraph as ox
 
 from essaim.execution.frames import CHUNK, DATA, END, ERROR, HEADER, PREFIX, json_frame
+from essaim.store import journal
 from essaim.store.base import StoreError
 from essaim.store.embedded import EmbeddedStore
 
@@ -92,10 +97,13 @@ def _resolve(name: str) -> Callable[..., Any]:
 
 
 class Worker:
-    def __init__(self, sock: socket.socket, allowed: Iterable[str] = ()) -> None:
+    def __init__(
+        self, sock: socket.socket, allowed: Iterable[str] = (), replica: ox.Store | None = None
+    ) -> None:
         self.sock = sock
         self.snapshot: str | None = None
-        self.store: ox.Store | None = None
+        self.store: ox.Store | None = replica
+        self.replica = replica
         self.functions = {name: _resolve(name) for name in allowed}
 
     def serve(self) -> None:
@@ -110,7 +118,11 @@ class Worker:
                 return
             self.answer(json.loads(payload))
 
-    def open(self, snapshot: str) -> ox.Store:
+    def open(self, snapshot: str | None) -> ox.Store:
+        if self.replica is not None:
+            return self.replica
+        if snapshot is None:
+            raise ValueError("a request without a snapshot, to a worker without a replica")
         if self.store is None or snapshot != self.snapshot:
             self.store = None
             self.store = ox.Store.read_only(snapshot)
@@ -118,11 +130,15 @@ class Worker:
         return self.store
 
     def answer(self, request: dict[str, Any]) -> None:
+        if request.get("ops"):
+            # A write this copy cannot apply would leave it wrong: the worker stops (the pool
+            # reports the query failed and starts another from the host).
+            journal.apply(self.open(None), request["ops"])
         if "call" in request:
             self.call(request)
             return
         try:
-            store = self.open(request["snapshot"])
+            store = self.open(request.get("snapshot"))
             results = store.query(request["query"], **self.options(request))
         except SyntaxError as exc:
             self.sock.sendall(json_frame(ERROR, {"kind": "syntax", "message": str(exc)}))
@@ -159,7 +175,7 @@ class Worker:
             self.sock.sendall(json_frame(ERROR, {"kind": "query", "message": message}))
             return
         try:
-            store = EmbeddedStore.over(self.open(request["snapshot"]))
+            store = EmbeddedStore.over(self.open(request.get("snapshot")))
             body = pickle.dumps(
                 function(store, *call["args"], **call["kwargs"]), pickle.HIGHEST_PROTOCOL
             )

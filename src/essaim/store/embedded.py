@@ -12,13 +12,14 @@ from __future__ import annotations
 import gc
 import shutil
 import tempfile
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO, cast
 
 import pyoxigraph as ox
 
+from essaim.store import journal
 from essaim.store.base import (
     GraphWrite,
     QueryResult,
@@ -43,6 +44,9 @@ class EmbeddedStore:
     def __init__(self, path: Path | None = None) -> None:
         self.path = path
         self._store = self._open(path)
+        #: When a list: each committed write appends what it did (``essaim.store.journal``), for
+        #: an in-memory replica to apply; None (the default): nothing is recorded.
+        self.journal: list[journal.Operation] | None = None
 
     @classmethod
     def over(cls, store: ox.Store) -> EmbeddedStore:
@@ -51,6 +55,7 @@ class EmbeddedStore:
         self = cls.__new__(cls)
         self.path = None
         self._store = store
+        self.journal = None
         return self
 
     @staticmethod
@@ -137,6 +142,11 @@ class EmbeddedStore:
             self._store.update(sparql)
         except SyntaxError as exc:
             raise QuerySyntaxError(str(exc)) from None
+        self._record(lambda: journal.update_operation(self._store, sparql))
+
+    def _record(self, operation: Callable[[], journal.Operation]) -> None:
+        if self.journal is not None:
+            self.journal.append(operation())
 
     def guarded_update(self, sparql: str, *, protected: str, then: str = "") -> None:
         """See :mod:`essaim.store.protected`: the check is a custom aggregate, called by
@@ -170,6 +180,10 @@ class EmbeddedStore:
             raise QuerySyntaxError(str(exc)) from None
         except (RuntimeError, OSError) as exc:
             raise refused(protected, mark, str(exc)) or StoreError(str(exc)) from None
+        # The check passed: a replay is the user's operations and essaim's own.
+        replay = "\n;\n".join(p for p in (sparql.rstrip().removesuffix(";"), then) if p.strip())
+        if replay:
+            self._record(lambda: journal.update_operation(self._store, replay))
 
     def write_graph(self, write: GraphWrite) -> None:
         graph = ox.NamedNode(write.graph)
@@ -188,6 +202,7 @@ class EmbeddedStore:
 
     def clear(self) -> None:
         self._store.clear()
+        self._record(lambda: {"clear": True})
 
     def _graph_is_empty(self, graph: ox.NamedNode) -> bool:
         return next(iter(self._store.quads_for_pattern(None, None, None, graph)), None) is None
@@ -204,6 +219,7 @@ class EmbeddedStore:
                 )
         except SyntaxError as exc:
             raise QuerySyntaxError(str(exc)) from None
+        self._record(lambda: journal.graphs_operation(self._store, [write.graph]))
         self._apply_metadata(write)
 
     def _apply_metadata(self, write: GraphWrite) -> None:
@@ -280,6 +296,7 @@ class EmbeddedStore:
             ) from None
         self._store = self._open(path)
         shutil.rmtree(aside, ignore_errors=True)
+        self._record(lambda: {"reload": "the store was restored from a backup"})
 
     def close(self) -> None:
         self._release()

@@ -4,6 +4,7 @@ limit, problem+json for anything unexpected)."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -119,8 +120,15 @@ def create_app(settings: Settings, store: Dataset | None = None) -> FastAPI:
     async def healthz(request: Request) -> Response:
         """Liveness and readiness: 200 once the store is open and the query workers run."""
         node = node_of(request)
-        return JSONResponse({"status": "ok", "store": node.store.kind, "version": __version__,
-                             "modified": node.modified.isoformat()})  # fmt: skip
+        body: dict[str, object] = {
+            "status": "ok",
+            "store": node.store.kind,
+            "version": __version__,
+            "modified": node.modified.isoformat(),
+        }
+        if node.replica is not None and node.replica.report is not None:
+            body["replica"] = dataclasses.asdict(node.replica.report)
+        return JSONResponse(body)  # fmt: skip
 
     return app
 

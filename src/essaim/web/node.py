@@ -1,7 +1,8 @@
 """The serving node: the store, the query executor, the users, and the write path.
 
 Writes run one at a time, in a thread (they are blocking pyoxigraph calls). After each write,
-and before its response is sent, the executor is told (a new snapshot for the worker pool), so
+and before its response is sent, the executor is told (a new snapshot for the worker pool, or
+the write's operations for the in-memory replica's workers: ``essaim.execution.replica``), so
 that a write is visible to every query that starts after the write returns.
 
 Pages gather their data through the executor too (``Node.call``): one allowed domain function
@@ -36,6 +37,7 @@ from essaim.execution import (
 )
 from essaim.execution.outbound import OutboundGuard
 from essaim.execution.pool import PoolSettings, WorkerPool
+from essaim.execution.replica import ReplicaPool
 from essaim.execution.snapshots import Snapshots
 from essaim.execution.threads import ThreadExecutor
 from essaim.loading import load
@@ -74,6 +76,8 @@ class Node:
         self.failed_names = LoginThrottle(5)
         self.failed_addresses = LoginThrottle(20)
         self.snapshots: Snapshots | None = None
+        #: The in-memory replica's pool (``--replica memory``), None without one.
+        self.replica: ReplicaPool | None = None
         self.search = SearchIndex(settings.data_dir / "search.sqlite")
         #: Coders' annotations: a private store beside the public one (essaim.annotation).
         self.annotations = AnnotationStore(annotations_path(settings.data_dir))
@@ -105,6 +109,12 @@ class Node:
 
     async def start(self) -> None:
         server = self.settings.server
+        on_disk = isinstance(self.store, EmbeddedStore) and self.store.path is not None
+        if server.replica is not None and not on_disk:
+            raise StoreError(
+                "--replica memory copies the embedded store on disk into memory: it cannot "
+                f"serve a {self.store.kind} store"
+            )
         if server.load_on_start and self.embedded:
             await asyncio.to_thread(self._load_bundled)
         # A case may have been reloaded since the last start (here, or by `essaim load`).
@@ -117,11 +127,16 @@ class Node:
             self.snapshots = await asyncio.to_thread(
                 Snapshots, self.store, self.settings.data_dir / "snapshots"
             )
-            inner: Executor = WorkerPool(
-                self.snapshots,
-                PoolSettings(server.workers, server.max_heavy, server.heavy_after_s),
-                PAGE_FUNCTIONS,
-            )
+            pool_settings = PoolSettings(server.workers, server.max_heavy, server.heavy_after_s)
+            inner: Executor
+            if server.replica == "memory":
+                self.replica = ReplicaPool(
+                    self.snapshots, self.store, pool_settings, PAGE_FUNCTIONS,
+                    server.replica_max_memory,
+                )  # fmt: skip
+                inner = self.replica
+            else:
+                inner = WorkerPool(self.snapshots, pool_settings, PAGE_FUNCTIONS)
         else:
             inner = ThreadExecutor(self.store, PAGE_FUNCTIONS, server.workers)
         # Every query, whichever page or protocol sends it, is checked for SERVICE calls.
@@ -159,7 +174,7 @@ class Node:
             finally:
                 self.generation += 1
                 self.modified = datetime.now(UTC)
-                if self.snapshots is not None:
+                if self.snapshots is not None and self.replica is None:
                     await asyncio.to_thread(self.snapshots.publish)
                 await self.executor.published()
                 await asyncio.to_thread(self.search.sync, self.store, graphs)
