@@ -19,6 +19,7 @@ KB = ns.KB
 INITIATIVE = KB + "initiative/mini-case"
 DOCUMENT = KB + "document/mini-case"
 TERRITORY = KB + "territory/mini-commune"
+CARRIER = KB + "actor/mini-asso"
 ALICE = "https://w3id.org/essaim/user/" + "a" * 32
 BOB = "https://w3id.org/essaim/user/" + "b" * 32
 EDITOR = "https://w3id.org/essaim/user/" + "e" * 32
@@ -69,7 +70,8 @@ def turtle(c: Case) -> str:
         f"<{INITIATIVE}> a <{ns.ESSAIM}Initiative> ;",
         f'  <{ns.DCTERMS}title> "Mini case"@en , "Mini cas"@fr ;',
         f"  <{ns.ESSAIM}caseDocument> <{DOCUMENT}> ;",
-        f"  <{ns.ESSAIM}territory> <{TERRITORY}> .",
+        f"  <{ns.ESSAIM}territory> <{TERRITORY}> ; <{ns.ESSAIM}carrier> <{CARRIER}> .",
+        f'<{CARRIER}> a <{ns.ESSAIM}Organisation> ; <{ns.SKOS}prefLabel> "Mini asso"@fr .',
         f'<{TERRITORY}> a <{ns.ESSAIM}Territory> ; <{ns.SKOS}prefLabel> "Mini commune"@en .',
         f'<{DOCUMENT}> a <{ns.ESSAIM}CaseDocument> ; <{ns.DCTERMS}title> "Mini case"@en ;',
         f"  <{ns.ESSAIM}fullText> {_literal(c.text)} .",
