@@ -41,6 +41,7 @@ from essaim.web.problems import (
     on_unexpected,
     on_validation_error,
 )
+from essaim.web.protocols import annotations as annotation_api
 from essaim.web.protocols import description, graph_store, sparql
 from essaim.web.protocols.fast_path import FastPath
 from essaim.web.session_cookie import SessionReader
@@ -84,6 +85,7 @@ def create_app(settings: Settings, store: Dataset | None = None) -> FastAPI:
     app.add_exception_handler(Exception, on_unexpected)
     app.include_router(sparql.router)
     app.include_router(graph_store.router)
+    app.include_router(annotation_api.router)
     app.include_router(description.router)
     app.include_router(routes.router)
     app.include_router(canned_api.router)

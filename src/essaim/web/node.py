@@ -21,6 +21,8 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from starlette.requests import Request
 
+from essaim.annotation.anchoring import reanchor_all
+from essaim.annotation.storage import AnnotationStore, annotations_path
 from essaim.config import Settings
 from essaim.execution import (
     Call,
@@ -70,6 +72,10 @@ class Node:
         self.failed_addresses = LoginThrottle(20)
         self.snapshots: Snapshots | None = None
         self.search = SearchIndex(settings.data_dir / "search.sqlite")
+        #: Coders' annotations: a private store beside the public one (essaim.annotation).
+        self.annotations = AnnotationStore(annotations_path(settings.data_dir))
+        #: Held by annotation changes that read before they write (If-Match).
+        self.annotation_lock = asyncio.Lock()
         self.executor: Executor
         self.modified = datetime.now(UTC)
         #: Bumped by every write: what was computed at an older generation is stale.
@@ -122,6 +128,17 @@ class Node:
         outcomes = load(self.store, [data.ontology, data.kb], base=data.root)
         changed = [o for o in outcomes if o.status != "unchanged"]
         log.info("knowledge base: %d graphs, %d loaded or replaced", len(outcomes), len(changed))
+        if changed:
+            self._reanchor()
+
+    def _reanchor(self) -> None:
+        """Re-anchor the annotations whose document's text may have changed."""
+        report = reanchor_all(self.annotations, self.store)
+        if report.moved or report.flagged or report.restored:
+            log.warning(
+                "annotations re-anchored: %d moved, %d restored, %d flagged (quote not found)",
+                len(report.moved), len(report.restored), len(report.flagged),
+            )  # fmt: skip
 
     async def write(self, action: Callable[[], T], graphs: Iterable[str] | None = None) -> T:
         """Run a blocking write, alone; publish it to the queries and the search index before
@@ -129,7 +146,9 @@ class Node:
         every graph's fingerprint)."""
         async with self._write_lock:
             try:
-                return await asyncio.to_thread(action)
+                result = await asyncio.to_thread(action)
+                await asyncio.to_thread(self._reanchor)  # a case's text may have changed
+                return result
             finally:
                 self.generation += 1
                 self.modified = datetime.now(UTC)
@@ -182,6 +201,7 @@ class Node:
             await executor.close()
         if self.snapshots is not None:
             self.snapshots.close()
+        self.annotations.close()
         self.store.close()
 
     @property

@@ -25,9 +25,11 @@ _TITLES = {
     405: "Method not allowed",
     406: "Not acceptable",
     409: "Conflict",
+    412: "Precondition failed",
     413: "Request body too large",
     415: "Unsupported media type",
     422: "Unprocessable content",
+    428: "Precondition required",
     500: "Internal server error",
     503: "Service unavailable",
 }
