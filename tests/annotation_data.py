@@ -10,6 +10,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from essaim import namespaces as ns
+from essaim.annotation.checks import CONTEXT_LENGTH
 from essaim.annotation.model import Annotation
 from essaim.loading import load
 from essaim.resources import bundled_data
@@ -110,6 +111,8 @@ def annotation(
         start=start,
         end=end,
         exact=exact,
+        prefix=c.text[max(0, start - CONTEXT_LENGTH) : start],
+        suffix=c.text[end : end + CONTEXT_LENGTH],
         creator=coder,
         mode=mode,
         initiative=INITIATIVE,

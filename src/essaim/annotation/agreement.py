@@ -480,7 +480,7 @@ def codings_of(annotations: Iterable[Annotation]) -> list[Coding]:
             mode=a.mode,
         )
         for a in annotations
-        if a.status != SUGGESTED
+        if a.status != SUGGESTED and a.anchored
     ]
 
 
