@@ -89,13 +89,15 @@ def turtle(c: Case) -> str:
     return "\n".join(lines) + "\n"
 
 
-def public_store(folder: Path) -> EmbeddedStore:
-    """An in-memory store with the ontology, the codebook and the mini case (trusted)."""
-    store = EmbeddedStore()
+def public_store(folder: Path, path: Path | None = None) -> EmbeddedStore:
+    """A store (in memory, or on disk at ``path``) with the ontology, the codebook and the mini
+    case (trusted)."""
+    store = EmbeddedStore(path) if path is not None else EmbeddedStore()
     ontology = bundled_data().ontology
     path = folder / "mini-case.ttl"
     path.write_text(turtle(case()), encoding="utf-8")
-    load(store, [ontology], base=ontology.parent, trusted=True)
+    load(store, [ontology / "essaim.ttl", ontology / "codebook"], base=ontology.parent,
+         trusted=True)  # fmt: skip
     load(store, [path], base=folder, trusted=True)
     return store
 
