@@ -33,7 +33,7 @@ SECTIONS = [
     ("Freins", "Le manque de temps 🙂 pèse sur les bénévoles."),
     ("Reconnaissance", "L'ESS reste mal reconnue dans le département."),
     ("Animation", "Il faudra des moyens d'animation."),
-    ("Contacts", "Des contacts entre secteurs sont nés."),
+    ("Contacts <script>alert(1)</script>", "Des contacts entre secteurs sont nés."),
     ("Réseau", "Le réseau s'est étendu à deux communes."),
     ("Perspectives", "Une fédération départementale est envisagée."),
 ]

@@ -8,6 +8,7 @@ import dataclasses
 import io
 import zipfile
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 import pytest
 from lxml import etree
@@ -156,10 +157,10 @@ def test_codebook_from_another_tool_matches_by_label(public: EmbeddedStore) -> N
 
 
 def test_project_from_another_tool(public: EmbeddedStore) -> None:
-    """Users by name become pseudonymous coders; a source found by its text; a quote moved."""
-    text = case().text
-    start = text.index("mal reconnue")
-    shifted = "Préambule.\n" + text
+    """Users by name become pseudonymous coders; a source found by the IRI in its description
+    though its text has a preamble, and the selection found again by its quote."""
+    shifted = "Préambule.\n" + case().text
+    start, heading = shifted.index("mal reconnue"), shifted.index("Freins")
     qde = f"""<?xml version="1.0" encoding="utf-8"?>
 <Project xmlns="{PROJECT_NS}" name="other">
  <Users><User guid="aaaaaaaa-0000-0000-0000-000000000001" name="Jane Doe"/></Users>
@@ -169,14 +170,15 @@ def test_project_from_another_tool(public: EmbeddedStore) -> None:
  </Codes></CodeBook>
  <Sources>
   <TextSource guid="dddddddd-0000-0000-0000-000000000001" name="x">
-   <PlainTextContent>{text}</PlainTextContent>
+   <Description>[essaim] {DOCUMENT}</Description>
+   <PlainTextContent>{escape(shifted)}</PlainTextContent>
    <PlainTextSelection guid="eeeeeeee-0000-0000-0000-000000000001" startPosition="{start}"
       endPosition="{start + 12}" creatingUser="aaaaaaaa-0000-0000-0000-000000000001">
     <Coding guid="ffffffff-0000-0000-0000-000000000001">
      <CodeRef targetGUID="cccccccc-0000-0000-0000-000000000001"/></Coding>
    </PlainTextSelection>
-   <PlainTextSelection guid="eeeeeeee-0000-0000-0000-000000000002" startPosition="0"
-      endPosition="5" creatingUser="aaaaaaaa-0000-0000-0000-000000000001">
+   <PlainTextSelection guid="eeeeeeee-0000-0000-0000-000000000002" startPosition="{heading}"
+      endPosition="{heading + 6}" creatingUser="aaaaaaaa-0000-0000-0000-000000000001">
     <Coding guid="ffffffff-0000-0000-0000-000000000002">
      <CodeRef targetGUID="cccccccc-0000-0000-0000-000000000002"/></Coding>
    </PlainTextSelection>
@@ -186,7 +188,6 @@ def test_project_from_another_tool(public: EmbeddedStore) -> None:
   </TextSource>
  </Sources>
 </Project>"""
-    del shifted
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as archive:
         archive.writestr("project.qde", qde)
@@ -194,6 +195,8 @@ def test_project_from_another_tool(public: EmbeddedStore) -> None:
     assert len(report.annotations) == 1
     found = report.annotations[0]
     assert found.document == DOCUMENT and found.exact == "mal reconnue"
+    assert case().text[found.start : found.end] == "mal reconnue"
+    assert found.start == start - len("Préambule.\n")
     assert found.concept == ns.CODEBOOK + "barrier/low-recognition"
     assert found.creator == IMPORTED_CODER_BASE + "aaaaaaaa-0000-0000-0000-000000000001"
     assert "Jane" not in repr(report)

@@ -49,11 +49,13 @@ import pyoxigraph as ox
 
 from essaim import namespaces as ns
 from essaim.annotation.agreement import (
+    AgreementError,
     Coding,
     Unit,
     UnitKind,
     codings_of,
     document_units,
+    named_node,
 )
 from essaim.annotation.model import ANNOTATION_BASE, Annotation, list_annotations, now
 from essaim.loading import LoadOutcome, load
@@ -138,10 +140,17 @@ SELECT ?document ?initiative WHERE {{
 """
 
 
+def _named(value: str, what: str) -> ox.NamedNode:
+    try:
+        return named_node(value, what)
+    except AgreementError as exc:
+        raise AdjudicationError(str(exc)) from None
+
+
 def initiative_of(public: Dataset, document: str) -> str:
     rows = cast(
         ox.QuerySolutions,
-        public.query(_INITIATIVE, substitutions={"document": ox.NamedNode(document)}),
+        public.query(_INITIATIVE, substitutions={"document": _named(document, "document")}),
     )
     for row in rows:
         return cast(ox.NamedNode, row["initiative"]).value
@@ -151,7 +160,7 @@ def initiative_of(public: Dataset, document: str) -> str:
 def documents_of(public: Dataset, initiative: str) -> list[str]:
     rows = cast(
         ox.QuerySolutions,
-        public.query(_DOCUMENTS, substitutions={"initiative": ox.NamedNode(initiative)}),
+        public.query(_DOCUMENTS, substitutions={"initiative": _named(initiative, "initiative")}),
     )
     found = [cast(ox.NamedNode, row["document"]).value for row in rows]
     if not found:
@@ -315,6 +324,20 @@ def _codable(public: Dataset) -> tuple[set[str], set[str]]:
         )
     }
     return concepts, modes
+
+
+def statement_modes(public: Dataset, lang: str = "en") -> list[tuple[str, str]]:
+    """The statement modes, as (label in ``lang``, IRI), by label."""
+    rows = public.query(
+        f"SELECT ?c ?l WHERE {{ ?c <{ns.SKOS}inScheme> <{ns.CODEBOOK}statement-mode> ;"
+        f" <{ns.SKOS}prefLabel> ?l }}"
+    )
+    found: dict[str, str] = {}
+    for row in cast(ox.QuerySolutions, rows):
+        label, iri = cast(ox.Literal, row["l"]), cast(ox.NamedNode, row["c"]).value
+        if label.language == lang or iri not in found:
+            found[iri] = label.value
+    return sorted((label, iri) for iri, label in found.items())
 
 
 def facts_of(items: Sequence[Item], concepts: set[str], modes: set[str]) -> list[Fact]:

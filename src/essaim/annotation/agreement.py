@@ -183,6 +183,17 @@ class AgreementReport:
         }
 
 
+def named_node(value: str, what: str) -> ox.NamedNode:
+    """``value`` as an IRI, or :class:`AgreementError` naming ``what`` it should have been."""
+    try:
+        node = ox.NamedNode(value)
+    except (ValueError, TypeError):
+        raise AgreementError(f"{value!r} is not an IRI ({what})") from None
+    if ":" not in value:
+        raise AgreementError(f"{value!r} is not an absolute IRI ({what})")
+    return node
+
+
 # ---------------------------------------------------------------------------- units
 
 
@@ -234,7 +245,7 @@ def document_units(store: Dataset, document: str, kind: UnitKind) -> tuple[str, 
     rows = list(
         cast(
             ox.QuerySolutions,
-            store.query(_DOCUMENT, substitutions={"document": ox.NamedNode(document)}),
+            store.query(_DOCUMENT, substitutions={"document": named_node(document, "document")}),
         )
     )
     if not rows:

@@ -53,6 +53,7 @@ import pyoxigraph as ox
 from lxml import etree
 
 from essaim import namespaces as ns
+from essaim.annotation.agreement import AgreementError, named_node
 from essaim.annotation.checks import CONTEXT_LENGTH
 from essaim.annotation.jsonld import CONTEXT, to_json
 from essaim.annotation.model import ANNOTATION_BASE, CODED, Annotation, now
@@ -290,13 +291,20 @@ SELECT ?document ?text ?title WHERE {{
 }}"""
 
 
+def _named(value: str) -> ox.NamedNode:
+    try:
+        return named_node(value, "document")
+    except AgreementError as exc:
+        raise ExchangeError(str(exc)) from None
+
+
 def sources(public: Dataset, documents: Iterable[str]) -> list[Source]:
     found = []
     for document in sorted(set(documents)):
         rows = list(
             cast(
                 ox.QuerySolutions,
-                public.query(_TEXT, substitutions={"document": ox.NamedNode(document)}),
+                public.query(_TEXT, substitutions={"document": _named(document)}),
             )
         )
         if not rows:
@@ -510,6 +518,11 @@ def _documents_by_text(public: Dataset) -> dict[str, str]:
 
 
 def _document_text(public: Dataset, document: str) -> str | None:
+    """The text of ``document``; None when it is no case document (or no IRI at all)."""
+    try:
+        named_node(document, "document")
+    except AgreementError:
+        return None
     rows = list(
         cast(
             ox.QuerySolutions,

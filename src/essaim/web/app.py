@@ -23,6 +23,7 @@ from essaim.web import signin
 from essaim.web.edge import Edge
 from essaim.web.node import Node, node_of
 from essaim.web.pages import (
+    agreement_pages,
     canned_api,
     docs,
     editor,
@@ -97,6 +98,8 @@ def create_app(settings: Settings, store: Dataset | None = None) -> FastAPI:
     app.include_router(uploads.router)
     app.include_router(ingest_pages.router)
     app.include_router(ingest_pages.api)
+    app.include_router(agreement_pages.router)
+    app.include_router(agreement_pages.api)
     app.add_middleware(SessionReader)
     queries = bundled_queries()  # a malformed header stops the start here, naming file and line
     app.state.queries = queries
