@@ -5,9 +5,11 @@ through SPARQL Update."""
 
 from __future__ import annotations
 
+import gc
 import json
 from collections.abc import Iterator
 from contextlib import ExitStack
+from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
@@ -27,6 +29,7 @@ from essaim.annotation.storage import AnnotationStore
 from essaim.loading import load
 from essaim.namespaces import CODEBOOK, GRAPH, KB
 from essaim.resources import bundled_data
+from essaim.store import EmbeddedStore
 from essaim.users import Role
 from essaim_app_fixtures import EssaimApp, open_app
 
@@ -383,3 +386,130 @@ def test_reanchoring_moves_picks_by_context_and_flags() -> None:
     assert flagged is not None and not flagged.anchored  # flagged, not dropped
     report = reanchor_document(store, TINY, edited)
     assert sorted(report.restored) == sorted([second.iri, kept.iri])
+
+
+def test_the_page_shows_the_text_and_codes_without_javascript(app: EssaimApp) -> None:
+    xss = "<script>alert(1)</script>"
+    created = post(app, "coder1", annotation_json(memo=xss))
+    page = app.get("/annotate/document", params={"iri": DOC}, headers=app.auth("coder1"))
+    assert page.status_code == 200, page.text
+    html = page.text
+    assert xss not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert 'class="code family-barrier" data-codes="0" title="' in html
+    # The highlighted passage is the quote, whole, inside one mark (escaped as HTML text).
+    assert f">{QUOTE}</mark>" in html
+    assert 'data-annotations="1"' in html
+    assert "Freins" in html  # the text around the codes, and the sections in the margin
+    # Another coder, who has not submitted, sees the text and none of coder1's codes.
+    other = app.get("/annotate/document", params={"iri": DOC}, headers=app.auth("coder2"))
+    assert other.status_code == 200 and 'data-annotations="0"' in other.text
+    assert "&lt;script&gt;" not in other.text
+    # No session, no page: sign in first.
+    anonymous = app.get("/annotate/document", params={"iri": DOC})
+    assert anonymous.status_code == 303 and anonymous.headers["location"].startswith("/login")
+    app.delete(path_of(created), headers=app.auth("coder1"))
+
+
+def test_assignments_progress_and_blind_coding_until_submitted(app: EssaimApp) -> None:
+    editor, coder1, coder2 = app.auth("editor"), app.auth("coder1"), app.auth("coder2")
+    made = app.post(
+        "/api/assignments", json={"document": DOC, "coders": ["coder1", "coder2"]}, headers=editor
+    )
+    assert made.status_code == 201, made.text
+    assert {row["name"] for row in made.json()["assignments"]} == {"coder1", "coder2"}
+    refused = app.post(
+        "/api/assignments", json={"document": DOC, "coders": ["coder2"]}, headers=coder1
+    )
+    assert refused.status_code == 403
+    nobody = app.post(
+        "/api/assignments", json={"document": DOC, "coders": ["nobody"]}, headers=editor
+    )
+    assert nobody.status_code == 422 and nobody.json()["field"] == "coders"
+    no_doc = app.post(
+        "/api/assignments",
+        json={"document": KB + "document/none", "coders": ["coder1"]},
+        headers=editor,
+    )
+    assert no_doc.status_code == 422 and no_doc.json()["field"] == "document"
+
+    first = post(app, "coder1", annotation_json())
+    second = post(app, "coder2", annotation_json(concept=CODEBOOK + "barrier/low-recognition"))
+    assert first.status_code == second.status_code == 201
+    coder1_iri = first.json()["creator"]
+
+    queue = app.get("/api/assignments", headers=coder2).json()["assignments"]
+    assert [(r["document"], r["annotations"], r["submitted"]) for r in queue] == [(DOC, 1, None)]
+    assert "name" not in queue[0]  # a coder's queue names nobody
+    assert app.get(path_of(first), headers=coder2).status_code == 403
+    blind = app.get(CONTAINER, params={"document": DOC, "coder": coder1_iri}, headers=coder2)
+    assert blind.status_code == 403
+
+    submitted = app.post("/api/assignments/submit", json={"document": DOC}, headers=coder2)
+    assert submitted.status_code == 200 and submitted.json()["assignment"]["submitted"]
+    assert app.get(path_of(first), headers=coder2).status_code == 200
+    both = app.get(CONTAINER, params={"document": DOC}, headers=coder2).json()
+    assert {i["id"] for i in both["first"]["items"]} == {first.json()["id"], second.json()["id"]}
+    page = app.get("/annotate/document", params={"iri": DOC}, headers=coder2)
+    assert 'data-annotations="2"' in page.text
+    # coder1 has not submitted: still blind; and nobody changes another's code after seeing it.
+    assert app.get(path_of(second), headers=coder1).status_code == 403
+    assert app.delete(path_of(first), headers=coder2).status_code == 403
+
+    progress = app.get("/api/assignments/progress", headers=editor).json()
+    by_document = {row["document"]: row for row in progress["by_document"]}
+    assert by_document[DOC] == {"document": DOC, "coders": 2, "submitted": 1, "annotations": 2}
+    by_coder = {row["name"]: row for row in progress["by_coder"]}
+    assert by_coder["coder2"]["submitted"] == 1 and by_coder["coder1"]["submitted"] == 0
+    assert app.get("/api/assignments/progress", headers=coder1).status_code == 403
+    assert app.get("/assignments", headers=editor).status_code == 200
+    assert app.get("/assignments", headers=coder1).status_code == 403
+    queue_page = app.get("/annotate", headers=coder1)
+    assert queue_page.status_code == 200 and "/annotate/submit" in queue_page.text
+
+    # The work queue is private too.
+    ask = app.get(
+        "/sparql",
+        params={"query": "ASK { ?a a <https://w3id.org/essaim/ontology#CodingAssignment> }"},
+        headers={"Accept": "application/sparql-results+json"},
+    )
+    assert ask.json()["boolean"] is False
+
+    for response, user in ((first, "coder1"), (second, "coder2")):
+        assert app.delete(path_of(response), headers=app.auth(user)).status_code == 204
+    for name in ("coder1", "coder2"):
+        gone = app.delete(
+            "/api/assignments", params={"document": DOC, "coder": name}, headers=editor
+        )
+        assert gone.status_code == 204
+
+
+def test_the_command_line_reanchors_and_lists_what_it_flags(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from essaim.cli import app as cli
+
+    store = EmbeddedStore(tmp_path / "store")
+    text = "🐝 Un frein : le manque de temps. Et encore."
+    store.update(
+        f"INSERT DATA {{ GRAPH <{TINY_GRAPH}> {{ <{TINY}> a "
+        f"<https://w3id.org/essaim/ontology#CaseDocument> ; "
+        f"<https://w3id.org/essaim/ontology#fullText> {ox.Literal('Préface 🐝. ' + text)} }} }}"
+    )
+    store.close()
+    annotations = AnnotationStore(tmp_path / "annotations")
+    moved, lost = _annotation(text, "le manque de temps"), _annotation(text, "Et encore")
+    lost = Annotation(**{**lost.__dict__, "exact": "ne figure plus"})
+    annotations.put_all([moved, lost])
+    annotations.close()
+    del annotations
+    gc.collect()  # pyoxigraph releases the store's lock when the object goes
+
+    result = CliRunner().invoke(cli, ["--data-dir", str(tmp_path), "annotations", "reanchor"])
+    assert result.exit_code == 0, result.output
+    assert "0 in place, 1 moved, 0 anchored again, 1 flagged" in result.output
+    assert f"flagged (quote not found): {lost.iri}" in result.output
+    after = AnnotationStore(tmp_path / "annotations")
+    found = after.get(moved.iri)
+    assert found is not None and found.start == moved.start + len("Préface 🐝. ")
+    flagged = after.get(lost.iri)
+    assert flagged is not None and not flagged.anchored

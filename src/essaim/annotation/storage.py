@@ -27,6 +27,7 @@ import pyoxigraph as ox
 
 from essaim.annotation.model import Annotation, list_annotations
 from essaim.namespaces import OA
+from essaim.store.base import StoreError
 
 #: The folder of the private store inside a data directory.
 FOLDER: Final = "annotations"
@@ -56,8 +57,14 @@ class AnnotationStore:
         if path is not None:
             path.mkdir(parents=True, exist_ok=True)
             path.chmod(0o700)
-        self.raw = ox.Store(str(path)) if path is not None else ox.Store()
-        self._lock = threading.Lock()
+        try:
+            self.raw = ox.Store(str(path)) if path is not None else ox.Store()
+        except OSError as exc:
+            raise StoreError(
+                f"the annotation store in {path} cannot be opened ({exc}); is a node running "
+                "on this data directory?"
+            ) from None
+        self.lock = threading.Lock()
 
     def get(self, iri: str) -> Annotation | None:
         return Annotation.from_store(self.raw, iri)
@@ -88,12 +95,12 @@ class AnnotationStore:
             for a in annotations
         )
         operations.append(f"INSERT DATA {{ {data} }}")
-        with self._lock:
+        with self.lock:
             self.raw.update(" ;\n".join(operations))
 
     def delete(self, iri: str) -> bool:
         """Remove an annotation; False if there was none."""
-        with self._lock:
+        with self.lock:
             if Annotation.from_store(self.raw, iri) is None:
                 return False
             self.raw.update(_delete(iri))

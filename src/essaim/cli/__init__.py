@@ -572,7 +572,9 @@ def _iris(option: str, values: list[str] | None) -> tuple[str, ...] | None:
 
 app.add_typer(users_app, name="user", help="Accounts and bearer tokens for writing.")
 app.command("agreement")(agreement_command)
-app.add_typer(annotations_app, name="annotations", help="Coders' annotations out and in.")
+app.add_typer(
+    annotations_app, name="annotations", help="Coders' annotations: out, in, re-anchored."
+)
 
 
 def main() -> None:

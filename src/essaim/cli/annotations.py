@@ -1,5 +1,10 @@
-"""``essaim agreement`` and ``essaim annotations export|import``: thin over
-:mod:`essaim.annotation.agreement` and :mod:`essaim.annotation.exchange`.
+"""``essaim agreement`` and ``essaim annotations export|import|reanchor``: thin over
+:mod:`essaim.annotation.agreement`, :mod:`essaim.annotation.exchange` and
+:mod:`essaim.annotation.anchoring`.
+
+``essaim serve`` re-anchors annotations by itself, at every start and after every write;
+``reanchor`` does it on demand (after ``essaim load`` of a changed case, while the node is
+stopped: the store of a running node is locked).
 
 Both read the node's private annotation store, ``<data dir>/annotations`` (``--data-dir`` /
 ``ESSAIM_DATA_DIR``), and the public store the other commands use. Like every command that opens
@@ -178,3 +183,30 @@ def import_command(
         console.print(escape(line), highlight=False)
     if dry_run:
         console.print("dry run: nothing stored")
+
+
+@annotations_app.command("reanchor")
+def reanchor_command() -> None:
+    """Re-anchor every annotation in its document's current text by its quote; list those whose
+    quote is gone (flagged, never dropped)."""
+    from essaim.annotation.anchoring import reanchor_all
+    from essaim.annotation.storage import AnnotationStore, annotations_path
+    from essaim.cli import _friendly, _State, _store, console
+
+    @_friendly
+    def run() -> None:
+        annotations = AnnotationStore(annotations_path(_State.settings.data_dir))
+        try:
+            with _store() as store:
+                report = reanchor_all(annotations, store)
+        finally:
+            annotations.close()
+        console.print(
+            f"{report.unchanged} in place, {len(report.moved)} moved, "
+            f"{len(report.restored)} anchored again, {len(report.flagged)} flagged",
+            highlight=False,
+        )
+        for iri in report.flagged:
+            console.print(f"flagged (quote not found): {iri}", highlight=False, markup=False)
+
+    run()

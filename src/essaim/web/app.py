@@ -24,6 +24,7 @@ from essaim.web.edge import Edge
 from essaim.web.node import Node, node_of
 from essaim.web.pages import (
     agreement_pages,
+    annotate,
     canned_api,
     docs,
     editor,
@@ -87,6 +88,8 @@ def create_app(settings: Settings, store: Dataset | None = None) -> FastAPI:
     app.include_router(sparql.router)
     app.include_router(graph_store.router)
     app.include_router(annotation_api.router)
+    app.include_router(annotate.api)
+    app.include_router(annotate.router)
     app.include_router(description.router)
     app.include_router(routes.router)
     app.include_router(canned_api.router)

@@ -23,6 +23,7 @@ from starlette.requests import Request
 
 from essaim.annotation.anchoring import reanchor_all
 from essaim.annotation.storage import AnnotationStore, annotations_path
+from essaim.annotation.views import case_documents, document_view
 from essaim.config import Settings
 from essaim.execution import (
     Call,
@@ -44,7 +45,7 @@ from essaim.profiles.page import resource_page
 from essaim.resources import bundled_data
 from essaim.search import SearchIndex
 from essaim.sessions import LoginThrottle, Sessions
-from essaim.store import Dataset, EmbeddedStore, open_store
+from essaim.store import Dataset, EmbeddedStore, StoreError, open_store
 from essaim.users import UserStore, users_path
 from essaim.web.caches import BoundedCache, size_of
 from essaim.web.problems import Problem
@@ -55,7 +56,9 @@ P = ParamSpec("P")
 
 #: The domain functions pages may run over the store (``Node.call``), each a page's whole data
 #: gathering; nothing else can be called in a worker.
-PAGE_FUNCTIONS = allow_list([resource_page, overview, graph_table, partnership_network])
+PAGE_FUNCTIONS = allow_list(
+    [resource_page, overview, graph_table, partnership_network, case_documents, document_view]
+)
 #: Bounds of the cache of what pages computed (entries, bytes).
 MEMO_ENTRIES = 512
 MEMO_BYTES = 64 * 1024 * 1024
@@ -104,6 +107,8 @@ class Node:
         server = self.settings.server
         if server.load_on_start and self.embedded:
             await asyncio.to_thread(self._load_bundled)
+        # A case may have been reloaded since the last start (here, or by `essaim load`).
+        await asyncio.to_thread(self._reanchor)
         report = await asyncio.to_thread(self.search.sync, self.store)
         log.info(
             "search index: %d graphs re-indexed, %d unchanged", report.changed, report.unchanged
@@ -128,12 +133,14 @@ class Node:
         outcomes = load(self.store, [data.ontology, data.kb], base=data.root)
         changed = [o for o in outcomes if o.status != "unchanged"]
         log.info("knowledge base: %d graphs, %d loaded or replaced", len(outcomes), len(changed))
-        if changed:
-            self._reanchor()
 
     def _reanchor(self) -> None:
         """Re-anchor the annotations whose document's text may have changed."""
-        report = reanchor_all(self.annotations, self.store)
+        try:
+            report = reanchor_all(self.annotations, self.store)
+        except StoreError as exc:  # a remote store out of reach: the next write tries again
+            log.error("annotations could not be re-anchored: %s", exc)
+            return
         if report.moved or report.flagged or report.restored:
             log.warning(
                 "annotations re-anchored: %d moved, %d restored, %d flagged (quote not found)",

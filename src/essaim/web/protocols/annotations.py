@@ -34,6 +34,7 @@ from fastapi import APIRouter, Request
 from pyoxigraph import NamedNode
 from starlette.responses import JSONResponse, Response
 
+from essaim.annotation.assignments import has_submitted
 from essaim.annotation.checks import checked
 from essaim.annotation.jsonld import (
     MEDIA_TYPE,
@@ -147,8 +148,12 @@ async def _found(node: Node, key: str) -> Annotation:
     return annotation
 
 
-def _may_read(user: User, annotation: Annotation) -> bool:
-    return annotation.creator == user.iri or _reads_all(user)
+def _may_read(node: Node, user: User, annotation: Annotation) -> bool:
+    """Own annotations; everyone's for editors; others' on a document the coder has
+    submitted their coding of (blind coding until then)."""
+    if annotation.creator == user.iri or _reads_all(user):
+        return True
+    return has_submitted(node.annotations, annotation.document, user.iri)
 
 
 def _own(user: User, annotation: Annotation, verb: str) -> None:
@@ -210,11 +215,16 @@ async def container(
     node = node_of(request)
     user = await _reader(request, node)
     if not _reads_all(user):
-        if coder is not None and coder != user.iri:
-            raise Problem(
-                403, "blind coding: a coder reads only their own annotations (coder=your IRI)"
-            )
-        coder = user.iri
+        submitted = document is not None and await asyncio.to_thread(
+            has_submitted, node.annotations, document, user.iri
+        )
+        if not submitted:
+            if coder is not None and coder != user.iri:
+                raise Problem(
+                    403, "blind coding: a coder reads others' annotations on a document only "
+                    "after submitting their own coding of it (POST /api/assignments/submit)",
+                )  # fmt: skip
+            coder = user.iri
     if status is not None and ":" not in status:
         status = CODING_STATUS + status
     for name, value in (("document", document), ("coder", coder), ("concept", concept),
@@ -288,8 +298,11 @@ async def read(request: Request, key: str) -> Response:
     node = node_of(request)
     user = await _reader(request, node)
     annotation = await _found(node, key)
-    if not _may_read(user, annotation):
-        raise Problem(403, "blind coding: this annotation is another coder's")
+    if not await asyncio.to_thread(_may_read, node, user, annotation):
+        raise Problem(
+            403, "blind coding: this annotation is another coder's, readable once you have "
+            "submitted your own coding of the document",
+        )  # fmt: skip
     return _respond(request, annotation)
 
 
