@@ -39,6 +39,7 @@ is ``None``.
 
 from __future__ import annotations
 
+import bisect
 import math
 import re
 from collections import Counter
@@ -290,22 +291,33 @@ def alpha(data: npt.NDArray[np.float64], level: Any = "nominal") -> float | None
     if len(values) < 2:
         return None
     try:
-        result = float(krippendorff.alpha(reliability_data=data, level_of_measurement=level))
+        if level == "nominal":  # the value counts by numpy: the package counts unit by unit
+            kept = data[:, pairable]
+            counts = np.stack([np.sum(kept == v, axis=0) for v in values], axis=1)
+            result = float(
+                krippendorff.alpha(
+                    value_counts=counts, value_domain=values, level_of_measurement="nominal"
+                )
+            )
+        else:
+            result = float(krippendorff.alpha(reliability_data=data, level_of_measurement=level))
     except (ValueError, ZeroDivisionError):
         return None
     return None if math.isnan(result) else result
 
 
-def cohen_kappa(first: Sequence[int], second: Sequence[int]) -> float | None:
+def cohen_kappa(
+    first: Sequence[int] | npt.NDArray[np.int_], second: Sequence[int] | npt.NDArray[np.int_]
+) -> float | None:
     """Cohen's kappa of two coders' labels on the same units: (pₒ − pₑ) / (1 − pₑ), where pₒ is
     the share of units they label alike and pₑ = Σₖ p₁(k) p₂(k) the share expected by chance from
     each coder's own label frequencies. ``None`` when pₑ = 1 (both always gave one same label)."""
-    n = len(first)
-    if n == 0 or n != len(second):
+    one, two = np.asarray(first), np.asarray(second)
+    n = len(one)
+    if n == 0 or n != len(two):
         return None
-    observed = sum(1 for a, b in zip(first, second, strict=True) if a == b) / n
-    one, two = Counter(first), Counter(second)
-    expected = sum(one[k] * two[k] for k in one) / (n * n)
+    observed = float(np.mean(one == two))
+    expected = sum(float(np.mean(one == k)) * float(np.mean(two == k)) for k in np.unique(one))
     if expected >= 1.0:
         return None
     return (observed - expected) / (1.0 - expected)
@@ -338,19 +350,26 @@ def agreement(
     coded_by: dict[str, set[str]] = {d: {c.coder for c in by_document[d]} for d in documents}
     cells: dict[tuple[str, str], list[Coding]] = {}  # (coder, unit key) → codings
     for document in documents:
+        ordered = sorted(units[document], key=lambda u: u.start)
+        starts = [u.start for u in ordered]
         for coding in by_document[document]:
-            for unit in units[document]:
-                if _overlaps(coding, unit):
-                    cells.setdefault((coding.coder, unit.key), []).append(coding)
+            at = max(0, bisect.bisect_right(starts, coding.start) - 1)
+            while at < len(ordered) and ordered[at].start < coding.end:
+                if _overlaps(coding, ordered[at]):
+                    cells.setdefault((coding.coder, ordered[at].key), []).append(coding)
+                at += 1
     concepts = sorted({c.concept for cs in cells.values() for c in cs})
     present = {(coder, key, c.concept) for (coder, key), codings in cells.items() for c in codings}
     m, n, k = len(coders), len(all_units), len(concepts)
-    data = np.full((k, m, n), np.nan)
-    for j, unit in enumerate(all_units):
-        for i, coder in enumerate(coders):
-            if coder in coded_by[unit.document]:
-                for c, concept in enumerate(concepts):
-                    data[c, i, j] = 1.0 if (coder, unit.key, concept) in present else 0.0
+    coded = np.array(
+        [[coder in coded_by[unit.document] for unit in all_units] for coder in coders], dtype=bool
+    ).reshape(m, n)
+    data = np.where(coded, 0.0, np.nan)[np.newaxis].repeat(k, axis=0)
+    row = {coder: i for i, coder in enumerate(coders)}
+    column = {unit.key: j for j, unit in enumerate(all_units)}
+    layer = {concept: c for c, concept in enumerate(concepts)}
+    for coder, key, concept in present:
+        data[layer[concept], row[coder], column[key]] = 1.0
     pairs = list(combinations(coders, 2))
     per_concept = [
         ConceptAgreement(
@@ -382,9 +401,7 @@ def agreement(
 
 def _pair_kappa(data: npt.NDArray[np.float64], i: int, j: int) -> float | None:
     both = ~np.isnan(data[i]) & ~np.isnan(data[j])
-    first = [int(v) for v in data[i][both]]
-    second = [int(v) for v in data[j][both]]
-    return cohen_kappa(first, second)
+    return cohen_kappa(data[i][both].astype(int), data[j][both].astype(int))
 
 
 def _unit_sets(
@@ -404,7 +421,26 @@ def _unit_sets(
     ]
 
 
+def masi_distances(first: npt.NDArray[np.bool_], second: npt.NDArray[np.bool_]
+                   ) -> npt.NDArray[np.float64]:  # fmt: skip
+    """MASI distances between sets given as boolean rows (set × concept), every row of
+    ``first`` against every row of ``second``: :func:`masi_distance`, vectorised."""
+    a, b = first.astype(np.float64), second.astype(np.float64)
+    inter = a @ b.T
+    size_a, size_b = a.sum(axis=1)[:, None], b.sum(axis=1)[None, :]
+    union = size_a + size_b - inter
+    jaccard = np.divide(inter, union, out=np.ones_like(inter), where=union > 0)
+    monotonicity = np.where(
+        (inter == size_a) & (inter == size_b), 1.0,
+        np.where((inter == size_a) | (inter == size_b), 2 / 3, np.where(inter > 0, 1 / 3, 0.0)),
+    )  # fmt: skip
+    return cast(npt.NDArray[np.float64], 1.0 - jaccard * monotonicity)
+
+
 def _masi_alpha(sets: list[list[frozenset[str] | None]]) -> float | None:
+    """Krippendorff's alpha with the MASI distance, 1 − Dₒ/Dₑ, computed here from the values'
+    coincidences (the ``krippendorff`` package builds a units × values × values array, which a
+    corpus with thousands of distinct code sets cannot hold; a test checks both agree)."""
     domain: dict[frozenset[str], int] = {}
     for row in sets:
         for value in row:
@@ -412,19 +448,37 @@ def _masi_alpha(sets: list[list[frozenset[str] | None]]) -> float | None:
                 domain.setdefault(value, len(domain))
     if len(domain) < 2:
         return None
-    values = list(domain)
-    distances = np.array([[masi_distance(a, b) for b in values] for a in values])
-    data = np.array(
-        [[np.nan if v is None else float(domain[v]) for v in row] for row in sets], dtype=float
-    )
-
-    def metric(
-        v1: npt.NDArray[Any], v2: npt.NDArray[Any], i1: Any, i2: Any, n_v: Any, dtype: Any = None
-    ) -> npt.NDArray[np.float64]:
-        first, second = np.broadcast_arrays(v1.astype(int), v2.astype(int))
-        return cast(npt.NDArray[np.float64], distances[first, second])
-
-    return alpha(data, level=metric)
+    concepts = sorted({c for value in domain for c in value})
+    index = {c: i for i, c in enumerate(concepts)}
+    bits = np.zeros((len(domain), len(concepts)), dtype=bool)
+    for value, position in domain.items():
+        for concept in value:
+            bits[position, index[concept]] = True
+    # observed: within each unit of m ≥ 2 values, every ordered pair weighs 1/(m − 1); units
+    # holding the same values are counted together
+    counts = np.zeros(len(domain))
+    alike: Counter[tuple[int, ...]] = Counter()
+    for unit in zip(*sets, strict=True):
+        values = sorted(domain[v] for v in unit if v is not None)
+        if len(values) >= 2:
+            alike[tuple(values)] += 1
+    observed = 0.0
+    for values_, times in alike.items():
+        for v in values_:
+            counts[v] += times
+        rows = bits[list(values_)]
+        observed += times * float(masi_distances(rows, rows).sum()) / (len(values_) - 1)
+    n = float(counts.sum())
+    if n < 2:
+        return None
+    expected = 0.0
+    for start in range(0, len(domain), 512):  # by blocks: bounded memory
+        block = masi_distances(bits[start : start + 512], bits)
+        expected += float(counts[start : start + 512] @ block @ counts)
+    expected /= n * (n - 1)
+    if expected == 0:
+        return None
+    return 1.0 - (observed / n) / expected
 
 
 def _confusion(
@@ -497,10 +551,13 @@ def codings_of(annotations: Iterable[Annotation]) -> list[Coding]:
 
 def coded_documents(annotations: ox.Store) -> list[str]:
     """The documents that at least two coders coded."""
+    return _coded_twice(codings_of(list_annotations(annotations)))
+
+
+def _coded_twice(codings: Iterable[Coding]) -> list[str]:
     coders: dict[str, set[str]] = {}
-    for a in list_annotations(annotations):
-        if a.status != SUGGESTED:
-            coders.setdefault(a.document, set()).add(a.creator)
+    for coding in codings:
+        coders.setdefault(coding.document, set()).add(coding.coder)
     return sorted(d for d, who in coders.items() if len(who) >= 2)
 
 
@@ -517,15 +574,12 @@ def measure(
     from the private annotation store."""
     if unit_kind not in UNIT_KINDS:
         raise AgreementError(f"unknown unit kind {unit_kind!r}: use sections or sentences")
-    chosen = sorted(set(documents)) if documents else coded_documents(annotations)
+    every = codings_of(list_annotations(annotations))  # one query: faster than one per document
+    chosen = sorted(set(documents)) if documents else _coded_twice(every)
     units: dict[str, list[Unit]] = {}
     texts: dict[str, str] = {}
     for document in chosen:
         texts[document], units[document] = document_units(public, document, unit_kind)
-    codings = [
-        c
-        for d in chosen
-        for c in codings_of(list_annotations(annotations, document=d))
-        if coders is None or c.coder in coders
-    ]
+    wanted = set(chosen)
+    codings = [c for c in every if c.document in wanted and (coders is None or c.coder in coders)]
     return agreement(codings, units, texts, unit_kind=unit_kind)
