@@ -169,3 +169,13 @@ def test_what_adjudication_left_out_stays_private(app: EssaimApp) -> None:
     kept = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ <{ns.KB}annotation/mini-a-0> ?p ?o }} }}"
     assert _count(app, kept) > 0
     assert app.node.annotations.get(left_out) is not None  # still the coder's, privately
+
+
+def test_the_initiative_page_shows_the_adjudicated_fact_with_its_passage(app: EssaimApp) -> None:
+    """After the decisions above: the initiative's page lists the coded fact and its passage."""
+    page = app.get("/kb/initiative/mini-case?lang=en")
+    assert page.status_code == 200
+    assert "Lack of time" in page.text
+    # the passages under the fact: Bob's kept in section 3, not Alice's left out in section 2
+    assert "<blockquote>Des contacts entre secteurs sont nés.</blockquote>" in page.text
+    assert "<blockquote>Il faudra des moyens d&#39;animation.</blockquote>" not in page.text
