@@ -119,6 +119,10 @@ def test_project_validates_against_the_schema_and_round_trips(
     assert report.unmatched_selections == []
     key = lambda a: a.iri  # noqa: E731
     assert sorted(report.annotations, key=key) == sorted(items, key=key)
+    # with the node's accounts given, a coder who has none is not taken at their word
+    other = read_project(data, public, accounts={ALICE})
+    assert {a.creator for a in other.annotations} == {ALICE, other.imported_coders[0]}
+    assert other.imported_coders[0].startswith(IMPORTED_CODER_BASE)
 
 
 def test_codebook_alone(public: EmbeddedStore, schema: etree.XMLSchema) -> None:

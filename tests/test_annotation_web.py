@@ -155,6 +155,8 @@ def test_exports_and_import(app: EssaimApp) -> None:
     assert report.status_code == 200, report.text
     assert report.json()["annotations"] == len(annotations())
     assert report.json()["unmatched_codes"] == []
+    # Alice and Bob have no account on this node: an import cannot code in their names
+    assert len(report.json()["imported_coders"]) == 2
     wrong = app.post("/api/exchange/import", files={"file": ("x.csv", b"a,b", "text/csv")},
                      headers=editor)  # fmt: skip
     assert wrong.status_code == 422 and ".qdpx or .qdc" in wrong.json()["detail"]

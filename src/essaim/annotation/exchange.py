@@ -44,7 +44,7 @@ import io
 import re
 import uuid
 import zipfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, cast
@@ -538,15 +538,19 @@ def _document_text(public: Dataset, document: str) -> str | None:
 _ANNOTATION_MARK = re.compile(r"annotation=(\S+)(?: mode=(\S+))?")
 
 
-def read_project(data: bytes, public: Dataset) -> ImportReport:
+def read_project(
+    data: bytes, public: Dataset, accounts: Collection[str] | None = None
+) -> ImportReport:
     """A REFI-QDA ``.qdpx``: its coded text selections as essaim annotations (see the module's
-    docstring for the matching); nothing is stored."""
+    docstring for the matching); nothing is stored. ``accounts``: the pseudonymous IRIs of this
+    node's users; a user of the file keeps an essaim IRI only when it is one of them (an import
+    cannot put codes in the name of someone else's account elsewhere)."""
     xml, files = _read_zip(data)
     root = parse_xml(xml, "project.qde")
     if _local(root) != "Project":
         raise ExchangeError(f"project.qde: the root element is {_local(root)}, not Project")
     report = match_codes(root, public)
-    coders = _coders(root, report)
+    coders = _coders(root, report, accounts)
     by_text: dict[str, str] | None = None
     for container in _children(root, "Sources"):
         for source in _children(container, "TextSource"):
@@ -568,14 +572,17 @@ def read_project(data: bytes, public: Dataset) -> ImportReport:
     return report
 
 
-def _coders(root: etree._Element, report: ImportReport) -> dict[str, str]:
+def _coders(
+    root: etree._Element, report: ImportReport, accounts: Collection[str] | None
+) -> dict[str, str]:
     coders: dict[str, str] = {}
     for users in _children(root, "Users"):
         for user in _children(users, "User"):
             key = user.get("guid", "").strip("{}").lower()
             given = user.get("id", "")
             random = given.removeprefix(USER_IRI_BASE)
-            if given.startswith(USER_IRI_BASE) and re.fullmatch(r"[0-9a-f]{32}", random):
+            pseudonymous = given.startswith(USER_IRI_BASE) and re.fullmatch(r"[0-9a-f]{32}", random)
+            if pseudonymous and (accounts is None or given in accounts):
                 coders[key] = given
             else:
                 coders[key] = IMPORTED_CODER_BASE + key

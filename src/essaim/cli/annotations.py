@@ -173,7 +173,7 @@ def import_command(
         if file.suffix.lower() == ".qdc":
             report = read_codebook(data, public)
         elif file.suffix.lower() == ".qdpx":
-            report = read_project(data, public)
+            report = read_project(data, public)  # the operator's own: every IRI kept
         else:
             raise ExchangeError(f"{file}: a REFI-QDA file ends in .qdpx or .qdc")
     if report.annotations and not dry_run:

@@ -506,7 +506,8 @@ async def import_api(request: Request) -> Response:
         if name.endswith(".qdc"):
             report = await asyncio.to_thread(read_codebook, data, node.store)
         elif name.endswith(".qdpx"):
-            report = await asyncio.to_thread(read_project, data, node.store)
+            accounts = {u.iri for u in await asyncio.to_thread(node.users.list)}
+            report = await asyncio.to_thread(read_project, data, node.store, accounts)
         else:
             raise Problem(422, "a REFI-QDA file ends in .qdpx or .qdc (file)")
     except ExchangeError as exc:
