@@ -25,7 +25,7 @@ import json
 from typing import Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from starlette.datastructures import UploadFile
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
@@ -76,6 +76,10 @@ api = APIRouter(tags=["agreement"])
 #: The most an import may send.
 MAX_IMPORT = 50 * 1024 * 1024
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="essaim"'}
+_DOCUMENT = Query(None, description="A case document's IRI (repeatable)")
+_INITIATIVE = Query(None, description="An initiative's IRI: its case documents")
+_UNITS = Query("sections", description="The units of agreement: sections or sentences")
+_LANG = Query("fr", description="Language of the code names: fr or en")
 
 
 def _check_editor(user: User | None) -> User:
@@ -149,7 +153,13 @@ async def _report(request: Request, node: Node) -> Any:
         "Editors and admins."
     ),
 )
-async def agreement_api(request: Request) -> Response:
+async def agreement_api(
+    request: Request,
+    document: list[str] | None = _DOCUMENT,
+    initiative: str | None = _INITIATIVE,
+    units: str = _UNITS,
+) -> Response:
+    del document, initiative, units  # declared for the API's description; read from the query
     node = node_of(request)
     await _editor(request, node)
     report = await _report(request, node)
@@ -285,7 +295,10 @@ async def _items(node: Node, initiative: str, units: UnitKind) -> list[Item]:
 
 
 @api.get("/api/adjudication", summary="The units to adjudicate")
-async def adjudication_api(request: Request) -> Response:
+async def adjudication_api(
+    request: Request, initiative: str | None = _INITIATIVE, units: str = _UNITS
+) -> Response:
+    del initiative, units  # declared for the API's description; read from the query
     node = node_of(request)
     await _editor(request, node)
     initiative = _initiative(request, request.query_params.get("initiative"))
@@ -436,7 +449,13 @@ _EXPORTS = {
         "pseudonyms). `document` (repeatable) limits it. Editors and admins."
     ),
 )
-async def export_api(request: Request) -> Response:
+async def export_api(
+    request: Request,
+    format: str = Query("csv", description="csv, jsonld or qdpx"),
+    document: list[str] | None = _DOCUMENT,
+    lang: str = _LANG,
+) -> Response:
+    del format, document, lang  # declared for the API's description; read from the query
     node = node_of(request)
     await _editor(request, node)
     fmt = request.query_params.get("format", "csv")
@@ -465,7 +484,8 @@ async def export_api(request: Request) -> Response:
 
 
 @api.get("/api/exchange/codebook.qdc", summary="The codebook as a REFI-QDA codebook")
-async def codebook_api(request: Request) -> Response:
+async def codebook_api(request: Request, lang: str = _LANG) -> Response:
+    del lang  # declared for the API's description; read from the query
     node = node_of(request)
     from essaim.web.access import reader
 
