@@ -152,10 +152,13 @@ def load(
     progress: Progress | None = None,
     graph: str | None = None,
     user: str | None = None,
+    described: Sequence[str] = (),
 ) -> list[LoadOutcome]:
     """Load files or folders into ``store``; see the module's docstring for the guarantees.
     ``graph`` names the graph of a single file; ``user`` (a pseudonymous IRI) is recorded as
-    the author of the writes (a web upload's)."""
+    the author of the writes (a web upload's). ``described`` names resources the batch adds to
+    and whose whole description, held by the store, the shapes must see (an adjudication graph
+    adds coded facts to an initiative its case file describes)."""
     report = progress or (lambda _phase, _done, _total: None)
     sources = sources_for(paths, base or Path.cwd(), graph)
     records = read_records(store)
@@ -177,7 +180,7 @@ def load(
     parsed: ox.Store | None = None
     if todo and not trusted:
         parsed = _parse_batch(todo, report)
-        _validate_batch(store, parsed, todo, report)
+        _validate_batch(store, parsed, todo, report, described)
     for done, source in enumerate(todo):
         report("write", done, len(todo))
         if parsed is None and _format(source).supports_datasets:
@@ -241,21 +244,31 @@ def validate_files(
 
 
 def _validate_batch(
-    store: Dataset, parsed: ox.Store, todo: Sequence[Source], report: Progress
+    store: Dataset,
+    parsed: ox.Store,
+    todo: Sequence[Source],
+    report: Progress,
+    described: Sequence[str] = (),
 ) -> None:
     """Run the SHACL contract over each file of the batch, in context; raise when any fails."""
-    failures = {p: r for p, r in _reports(store, parsed, todo, report).items() if not r.conforms}
+    reports = _reports(store, parsed, todo, report, described)
+    failures = {p: r for p, r in reports.items() if not r.conforms}
     if failures:
         raise SourceInvalid(failures)
 
 
 def _reports(
-    store: Dataset, parsed: ox.Store, todo: Sequence[Source], report: Progress
+    store: Dataset,
+    parsed: ox.Store,
+    todo: Sequence[Source],
+    report: Progress,
+    described: Sequence[str] = (),
 ) -> dict[Path, ValidationReport]:
     context = ox.Store()
     for quad in parsed:
         context.add(quad)
     add_contract_context(context, todo)
+    add_descriptions(store, context, described)
     add_referenced_types(store, context)
     reports: dict[Path, ValidationReport] = {}
     for done, source in enumerate(todo):
@@ -275,6 +288,18 @@ def add_contract_context(context: ox.Store, todo: Sequence[Source]) -> None:
         context.bulk_load(
             path=path, format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(CONTEXT_GRAPH)
         )
+
+
+def add_descriptions(store: Dataset, context: ox.Store, resources: Sequence[str]) -> None:
+    """Copy from the store every triple whose subject is one of ``resources``."""
+    target = ox.NamedNode(REFERENCED_GRAPH)
+    for iri in resources:
+        found = store.query(
+            "CONSTRUCT { ?x ?p ?o } WHERE { ?x ?p ?o }",
+            substitutions={"x": ox.NamedNode(iri)},
+        )
+        for triple in cast(Iterable[ox.Triple], found):
+            context.add(ox.Quad(triple.subject, triple.predicate, triple.object, target))
 
 
 _UNDESCRIBED = """

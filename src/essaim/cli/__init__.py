@@ -24,7 +24,7 @@ from rich.table import Table
 
 from essaim import __version__, canned
 from essaim.canned import CannedQueryError, ParameterError
-from essaim.cli.annotations import annotations_app
+from essaim.cli.annotations import agreement_command, annotations_app
 from essaim.cli.users import users_app
 from essaim.config import Settings, SettingsError, byte_size, iri_list
 from essaim.docs import build_ontology_docs
@@ -655,7 +655,10 @@ def _iris(option: str, values: list[str] | None) -> tuple[str, ...] | None:
 
 
 app.add_typer(users_app, name="user", help="Accounts and bearer tokens for writing.")
-app.add_typer(annotations_app, name="annotations", help="Coders' annotations.")
+app.command("agreement")(agreement_command)
+app.add_typer(
+    annotations_app, name="annotations", help="Coders' annotations: out, in, re-anchored."
+)
 
 
 def main() -> None:

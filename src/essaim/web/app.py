@@ -24,6 +24,7 @@ from essaim.web import signin
 from essaim.web.edge import Edge
 from essaim.web.node import Node, node_of
 from essaim.web.pages import (
+    agreement_pages,
     annotate,
     canned_api,
     csv_pages,
@@ -104,6 +105,8 @@ def create_app(settings: Settings, store: Dataset | None = None) -> FastAPI:
     app.include_router(ingest_pages.api)
     app.include_router(csv_pages.router)
     app.include_router(csv_pages.api)
+    app.include_router(agreement_pages.router)
+    app.include_router(agreement_pages.api)
     app.add_middleware(SessionReader)
     queries = bundled_queries()  # a malformed header stops the start here, naming file and line
     app.state.queries = queries
