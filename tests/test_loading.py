@@ -210,14 +210,17 @@ def canonical(store: EmbeddedStore) -> list[str]:
             continue
         lines.append(quad)
     # The knowledge base's blank nodes are selectors and targets: number them by a signature.
+    about: dict[ox.BlankNode, list[ox.Quad]] = {}
+    for quad in lines:
+        if isinstance(quad.subject, ox.BlankNode):
+            about.setdefault(quad.subject, []).append(quad)
     signature: dict[str, str] = {}
     for quad in sorted(lines, key=str):
         for node in (quad.subject, quad.object):
             if isinstance(node, ox.BlankNode) and str(node) not in signature:
                 described = sorted(
                     f"{q.predicate} {q.object if not isinstance(q.object, ox.BlankNode) else '_'}"
-                    for q in lines
-                    if q.subject == node
+                    for q in about.get(node, [])
                 )
                 signature[str(node)] = "_:" + str(hash(tuple(described)))
     out = []
