@@ -42,6 +42,7 @@ from essaim.resources import bundled_data
 from essaim.store import Dataset, EmbeddedStore
 from essaim.store.remote import RemoteStore
 from essaim.store.values_clause import bind_values
+from loaded_kb_fixtures import LoadedKb
 
 DATA = bundled_data()
 QUERY_FILES = sorted(DATA.queries.glob("*.rq"))
@@ -59,10 +60,9 @@ def cb(concept: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def store() -> Iterator[EmbeddedStore]:
+def store(loaded_kb: LoadedKb, tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedStore]:
     """The bundled ontology and knowledge base, validated, in memory: loaded once."""
-    dataset = EmbeddedStore()
-    load(dataset, [DATA.ontology, DATA.kb], base=DATA.root)
+    dataset = loaded_kb.store_in(tmp_path_factory.mktemp("canned"))
     yield dataset
     dataset.close()
 
@@ -1159,11 +1159,9 @@ runner = CliRunner()
 
 
 @pytest.fixture(scope="module")
-def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("canned-cli")
-    result = runner.invoke(app, ["--data-dir", str(path), "load"])
-    assert result.exit_code == 0, result.output
-    return path
+def data_dir(tmp_path_factory: pytest.TempPathFactory, loaded_kb: LoadedKb) -> Path:
+    """A data directory where ``essaim load`` loaded the bundled data (a copy of the session's)."""
+    return loaded_kb.copy_to(tmp_path_factory.mktemp("canned-cli"))
 
 
 def cli(data_dir: Path, *args: str) -> tuple[int, str]:

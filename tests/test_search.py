@@ -20,6 +20,7 @@ from essaim.search import reader as search_reader
 from essaim.sources import graph_iri
 from essaim.store import EmbeddedStore
 from essaim.store.remote import RemoteStore
+from loaded_kb_fixtures import LoadedKb
 
 INITIATIVE = ns.KB + "initiative/sarthe-ceas72-mise-en-reseau-ess"
 DOCUMENT = ns.KB + "document/sarthe-ceas72-mise-en-reseau-ess"
@@ -33,11 +34,11 @@ LABEL_FIELDS = {"prefLabel", "label", "title", "name", "altLabel", "hiddenLabel"
 
 @pytest.fixture(scope="module")
 def bundled(
-    data: BundledData, tmp_path_factory: pytest.TempPathFactory
+    loaded_kb: LoadedKb, tmp_path_factory: pytest.TempPathFactory
 ) -> tuple[EmbeddedStore, SearchIndex]:
+    """The bundled data loaded (a copy of the session's store) and indexed by a first sync."""
     folder = tmp_path_factory.mktemp("search")
-    store = EmbeddedStore(folder / "store")
-    load(store, [data.ontology, data.kb], base=data.root)
+    store = loaded_kb.store_in(folder)
     index = SearchIndex(folder / "search.sqlite")
     index.sync(store)
     return store, index
