@@ -43,6 +43,7 @@ from essaim.store import Dataset, EmbeddedStore
 from essaim.store.remote import RemoteStore
 from essaim.store.values_clause import bind_values
 from loaded_kb_fixtures import LoadedKb
+from oxigraph_server_fixtures import OxigraphServer
 
 DATA = bundled_data()
 QUERY_FILES = sorted(DATA.queries.glob("*.rq"))
@@ -771,10 +772,13 @@ def test_rdflib_runs_it_with_the_same_number_of_rows(
 
 
 def test_a_remote_store_gives_the_same_rows(
-    remote_store: RemoteStore, store: EmbeddedStore, queries: dict[str, CannedQuery]
+    remote_store: RemoteStore,
+    oxigraph_server: OxigraphServer,
+    store: EmbeddedStore,
+    queries: dict[str, CannedQuery],
 ) -> None:
     """Over a SPARQL server (oxigraph serve) the parameters go as a VALUES block: same rows."""
-    load(remote_store, [DATA.ontology, DATA.kb], base=DATA.root, trusted=True)
+    oxigraph_server.add(store)  # the same data
     for name, query in queries.items():
         expectation = EXPECTED[name]
         for values in [expectation.values, *(v for v, _ in expectation.extra)]:
