@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Callable, Iterator
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -107,13 +108,21 @@ def hand_kb_graph(data: BundledData) -> rdflib.Graph:
     return graph
 
 
-@pytest.fixture(scope="session")
-def kb_graph(data: BundledData) -> rdflib.Graph:
-    """Every Turtle file of kb/, in one graph."""
+@cache
+def parsed_kb() -> rdflib.Graph:
+    """Every Turtle file of kb/, in one rdflib graph, parsed once per session (seconds with the
+    generated corpus): the ``kb_graph`` fixture, and what modules that read it without fixtures
+    share. Nobody may change it."""
     graph = rdflib.Graph()
-    for path in sorted(data.kb.rglob("*.ttl")):
+    for path in sorted(bundled_data().kb.rglob("*.ttl")):
         graph.parse(path, format="turtle")
     return graph
+
+
+@pytest.fixture(scope="session")
+def kb_graph() -> rdflib.Graph:
+    """Every Turtle file of kb/, in one graph."""
+    return parsed_kb()
 
 
 _RDFLIB_CONVERTERS = dict(rdflib.term._toPythonMapping)

@@ -753,12 +753,11 @@ def test_a_value_given_selects_among_the_rows_of_no_value(
 
 
 @pytest.fixture(scope="module")
-def rdflib_graph() -> rdflib.Graph:
+def rdflib_graph(kb_graph: rdflib.Graph) -> rdflib.Graph:
     graph = rdflib.Graph()
     for path in sorted(DATA.ontology.glob("*.ttl")) + sorted(DATA.ontology.glob("codebook/*.ttl")):
         graph.parse(path, format="turtle")
-    for path in sorted(DATA.kb.rglob("*.ttl")):
-        graph.parse(path, format="turtle")
+    graph += kb_graph  # every Turtle file of kb/ (the session's parse)
     return graph
 
 
