@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Callable, Iterator
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -22,7 +23,14 @@ REPO = Path(__file__).resolve().parents[1]
 
 # Real servers on loopback: oxigraph serve (remote store tests) and essaim serve (what only a
 # real server shows); the node in this process, through a test client (what a route answers).
-pytest_plugins = ["oxigraph_server_fixtures", "essaim_server_fixtures", "essaim_app_fixtures"]
+# The bundled data is loaded once per session, by a node's first start, and copied for each test
+# that needs it (loaded_kb_fixtures).
+pytest_plugins = [
+    "loaded_kb_fixtures",
+    "oxigraph_server_fixtures",
+    "essaim_server_fixtures",
+    "essaim_app_fixtures",
+]
 
 
 def requirement_outcome(*, ci: bool, found: bool) -> str | None:
@@ -100,13 +108,21 @@ def hand_kb_graph(data: BundledData) -> rdflib.Graph:
     return graph
 
 
-@pytest.fixture(scope="session")
-def kb_graph(data: BundledData) -> rdflib.Graph:
-    """Every Turtle file of kb/, in one graph."""
+@cache
+def parsed_kb() -> rdflib.Graph:
+    """Every Turtle file of kb/, in one rdflib graph, parsed once per session (seconds with the
+    generated corpus): the ``kb_graph`` fixture, and what modules that read it without fixtures
+    share. Nobody may change it."""
     graph = rdflib.Graph()
-    for path in sorted(data.kb.rglob("*.ttl")):
+    for path in sorted(bundled_data().kb.rglob("*.ttl")):
         graph.parse(path, format="turtle")
     return graph
+
+
+@pytest.fixture(scope="session")
+def kb_graph() -> rdflib.Graph:
+    """Every Turtle file of kb/, in one graph."""
+    return parsed_kb()
 
 
 _RDFLIB_CONVERTERS = dict(rdflib.term._toPythonMapping)

@@ -18,6 +18,10 @@ hooks) and ``store`` for the node's store.
 - ``empty_app`` (session): nothing loaded, for writes.
 - ``start_app`` (function): a factory for a node with its own server settings
   (``start_app(load_on_start=False, public_reads=False)``); stopped at the end of the test.
+
+A node that loads the bundled data on start starts on a copy of the data directory that the
+session's first start filled (``loaded_kb_fixtures``): its own start runs the same load, which
+finds every file unchanged, instead of loading and validating it all again.
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ from essaim.users import UserStore, users_path
 from essaim.web.app import create_app, wrap
 from essaim.web.node import Node
 from essaim_server_fixtures import USERS, Requests
+from loaded_kb_fixtures import LoadedKb
 
 with warnings.catch_warnings():
     # starlette (pinned) would rather its test client ran on httpx2; these tests speak httpx, as
@@ -95,10 +100,15 @@ class EssaimApp(Requests):
             return client.request(method, url, **options)
 
 
-def open_app(stack: ExitStack, root: Path, **server: Any) -> EssaimApp:
-    """A node on a new data directory under ``root``, with ``ServerSettings(**server)`` (the
-    default worker count lowered), users made first; closed with ``stack``."""
+def open_app(
+    stack: ExitStack, root: Path, loaded: LoadedKb | None = None, **server: Any
+) -> EssaimApp:
+    """A node on a new data directory under ``root`` (a copy of ``loaded``'s when given), with
+    ``ServerSettings(**server)`` (the default worker count lowered), users made first; closed
+    with ``stack``."""
     data_dir = root / "data"
+    if loaded is not None:
+        loaded.copy_to(data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
     users = UserStore(users_path(data_dir), cache_lifetime=0)
     tokens = {name: users.add(name, role, graphs)[1] for name, (role, graphs) in USERS.items()}
@@ -111,9 +121,9 @@ def open_app(stack: ExitStack, root: Path, **server: Any) -> EssaimApp:
 
 
 @pytest.fixture(scope="session")
-def kb_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EssaimApp]:
+def kb_app(tmp_path_factory: pytest.TempPathFactory, loaded_kb: LoadedKb) -> Iterator[EssaimApp]:
     with ExitStack() as stack:
-        yield open_app(stack, tmp_path_factory.mktemp("app-kb"))
+        yield open_app(stack, tmp_path_factory.mktemp("app-kb"), loaded_kb)
 
 
 @pytest.fixture(scope="session")
@@ -123,13 +133,14 @@ def empty_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EssaimApp]:
 
 
 @pytest.fixture
-def start_app(tmp_path: Path) -> Iterator[Callable[..., EssaimApp]]:
+def start_app(tmp_path: Path, loaded_kb: LoadedKb) -> Iterator[Callable[..., EssaimApp]]:
     with ExitStack() as stack:
         started = 0
 
         def start(**server: Any) -> EssaimApp:
             nonlocal started
             started += 1
-            return open_app(stack, tmp_path / f"app{started}", **server)
+            loaded = loaded_kb if server.get("load_on_start", True) else None
+            return open_app(stack, tmp_path / f"app{started}", loaded, **server)
 
         yield start

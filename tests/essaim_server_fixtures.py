@@ -12,6 +12,10 @@ Users are created in the data directory's user store before the server starts.
 - ``empty_server`` (session): nothing loaded (``--no-load``), for writes and the W3C suites.
 - ``start_server`` (function): a factory for a server with its own settings (short time limits,
   small bodies, private reads); stopped at the end of the test.
+
+A server that loads the bundled data (without ``--no-load``) starts on a copy of the data
+directory that the session's first start filled (``loaded_kb_fixtures``): its own start runs the
+same load, which finds every file unchanged, instead of loading and validating it all again.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ import httpx
 import pytest
 
 from essaim.users import Role, UserStore, users_path
+from loaded_kb_fixtures import LoadedKb
 
 STARTUP_DEADLINE_S = 120.0
 PORT_ATTEMPTS = 3
@@ -119,9 +124,14 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
         process.wait()
 
 
-def launch(root: Path, *args: str, env: dict[str, str] | None = None) -> EssaimServer:
-    """Start ``essaim serve`` with ``args`` in ``root`` and wait until it answers."""
+def launch(
+    root: Path, *args: str, env: dict[str, str] | None = None, loaded: LoadedKb | None = None
+) -> EssaimServer:
+    """Start ``essaim serve`` with ``args`` in ``root`` and wait until it answers; on a copy of
+    ``loaded``'s data directory when given."""
     data_dir = root / "data"
+    if loaded is not None:
+        loaded.copy_to(data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
     store = UserStore(users_path(data_dir), cache_lifetime=0)
     tokens = {}
@@ -155,8 +165,10 @@ def launch(root: Path, *args: str, env: dict[str, str] | None = None) -> EssaimS
 
 
 @pytest.fixture(scope="session")
-def kb_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EssaimServer]:
-    server = launch(tmp_path_factory.mktemp("essaim-kb"))
+def kb_server(
+    tmp_path_factory: pytest.TempPathFactory, loaded_kb: LoadedKb
+) -> Iterator[EssaimServer]:
+    server = launch(tmp_path_factory.mktemp("essaim-kb"), loaded=loaded_kb)
     try:
         yield server
     finally:
@@ -173,11 +185,12 @@ def empty_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EssaimSer
 
 
 @pytest.fixture
-def start_server(tmp_path: Path) -> Iterator[Callable[..., EssaimServer]]:
+def start_server(tmp_path: Path, loaded_kb: LoadedKb) -> Iterator[Callable[..., EssaimServer]]:
     started: list[EssaimServer] = []
 
     def start(*args: str, env: dict[str, str] | None = None) -> EssaimServer:
-        server = launch(tmp_path / f"server{len(started)}", *args, env=env)
+        loaded = None if "--no-load" in args else loaded_kb
+        server = launch(tmp_path / f"server{len(started)}", *args, env=env, loaded=loaded)
         started.append(server)
         return server
 

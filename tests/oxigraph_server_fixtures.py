@@ -10,6 +10,7 @@ every server.
 from __future__ import annotations
 
 import base64
+import io
 import socket
 import subprocess
 import sys
@@ -21,9 +22,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
+import pyoxigraph as ox
 import pytest
 
 from essaim.config import RemoteSettings
+from essaim.store import Dataset
 from essaim.store.remote import RemoteStore
 
 STARTUP_DEADLINE_S = 30.0
@@ -46,6 +49,22 @@ class OxigraphServer:
         }
         values.update(overrides)
         return RemoteSettings(**values)  # type: ignore[arg-type]
+
+    def add(self, store: Dataset) -> None:
+        """Add every quad of ``store`` to the server's dataset in one request (the Graph Store
+        Protocol's POST of N-Quads on /store): the same data as loading the same files into a
+        ``RemoteStore``, which writes them graph by graph (over a thousand requests for the
+        bundled data), for tests about what the remote store does with the data, not about
+        how it got there (tests/test_store_remote.py)."""
+        dump = io.BytesIO()
+        store.export(dump, ox.RdfFormat.N_QUADS)
+        response = httpx.post(
+            f"{self.url}/store",
+            content=dump.getvalue(),
+            headers={"Content-Type": "application/n-quads"},
+            timeout=120,
+        )
+        assert response.status_code in (200, 201, 204), response.text
 
 
 def oxigraph_binary() -> Path:

@@ -42,6 +42,8 @@ from essaim.resources import bundled_data
 from essaim.store import Dataset, EmbeddedStore
 from essaim.store.remote import RemoteStore
 from essaim.store.values_clause import bind_values
+from loaded_kb_fixtures import LoadedKb
+from oxigraph_server_fixtures import OxigraphServer
 
 DATA = bundled_data()
 QUERY_FILES = sorted(DATA.queries.glob("*.rq"))
@@ -59,10 +61,9 @@ def cb(concept: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def store() -> Iterator[EmbeddedStore]:
+def store(loaded_kb: LoadedKb, tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedStore]:
     """The bundled ontology and knowledge base, validated, in memory: loaded once."""
-    dataset = EmbeddedStore()
-    load(dataset, [DATA.ontology, DATA.kb], base=DATA.root)
+    dataset = loaded_kb.store_in(tmp_path_factory.mktemp("canned"))
     yield dataset
     dataset.close()
 
@@ -752,12 +753,11 @@ def test_a_value_given_selects_among_the_rows_of_no_value(
 
 
 @pytest.fixture(scope="module")
-def rdflib_graph() -> rdflib.Graph:
+def rdflib_graph(kb_graph: rdflib.Graph) -> rdflib.Graph:
     graph = rdflib.Graph()
     for path in sorted(DATA.ontology.glob("*.ttl")) + sorted(DATA.ontology.glob("codebook/*.ttl")):
         graph.parse(path, format="turtle")
-    for path in sorted(DATA.kb.rglob("*.ttl")):
-        graph.parse(path, format="turtle")
+    graph += kb_graph  # every Turtle file of kb/ (the session's parse)
     return graph
 
 
@@ -771,10 +771,13 @@ def test_rdflib_runs_it_with_the_same_number_of_rows(
 
 
 def test_a_remote_store_gives_the_same_rows(
-    remote_store: RemoteStore, store: EmbeddedStore, queries: dict[str, CannedQuery]
+    remote_store: RemoteStore,
+    oxigraph_server: OxigraphServer,
+    store: EmbeddedStore,
+    queries: dict[str, CannedQuery],
 ) -> None:
     """Over a SPARQL server (oxigraph serve) the parameters go as a VALUES block: same rows."""
-    load(remote_store, [DATA.ontology, DATA.kb], base=DATA.root, trusted=True)
+    oxigraph_server.add(store)  # the same data
     for name, query in queries.items():
         expectation = EXPECTED[name]
         for values in [expectation.values, *(v for v, _ in expectation.extra)]:
@@ -1159,11 +1162,9 @@ runner = CliRunner()
 
 
 @pytest.fixture(scope="module")
-def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("canned-cli")
-    result = runner.invoke(app, ["--data-dir", str(path), "load"])
-    assert result.exit_code == 0, result.output
-    return path
+def data_dir(tmp_path_factory: pytest.TempPathFactory, loaded_kb: LoadedKb) -> Path:
+    """A data directory where ``essaim load`` loaded the bundled data (a copy of the session's)."""
+    return loaded_kb.copy_to(tmp_path_factory.mktemp("canned-cli"))
 
 
 def cli(data_dir: Path, *args: str) -> tuple[int, str]:

@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from essaim.cli import app
 from essaim.namespaces import GRAPH as GRAPHS
 from essaim.sources import external_graph_iri
+from loaded_kb_fixtures import LoadedKb
 
 REPO = Path(__file__).resolve().parents[1]
 INVALID = REPO / "tests" / "data" / "invalid"
@@ -21,11 +22,10 @@ runner = CliRunner()
 
 
 @pytest.fixture(scope="module")
-def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("cli")
-    result = runner.invoke(app, ["--data-dir", str(path), "load"])
-    assert result.exit_code == 0, result.output
-    return path
+def data_dir(tmp_path_factory: pytest.TempPathFactory, loaded_kb: LoadedKb) -> Path:
+    """A data directory where the bundled data was loaded (a copy of the session's: the first
+    ``essaim load`` is test_package.py's)."""
+    return loaded_kb.copy_to(tmp_path_factory.mktemp("cli"))
 
 
 def run(data_dir: Path, *args: str) -> tuple[int, str]:

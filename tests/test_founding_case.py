@@ -21,6 +21,8 @@ import pytest
 from rdflib import RDF, RDFS, BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, PROV, SKOS
 
+from conftest import parsed_kb
+
 REPO = Path(__file__).resolve().parents[1]
 KB = REPO / "kb"
 CODEBOOK = REPO / "ontology" / "codebook"
@@ -55,12 +57,8 @@ NBSP = "\u00a0"
 # ------------------------------------------------------------------ loading
 
 
-@cache
 def kb_graph() -> Graph:
-    graph = Graph()
-    for path in sorted(KB.rglob("*.ttl")):
-        graph.parse(path, format="turtle")
-    return graph
+    return parsed_kb()  # every Turtle file of kb/, parsed once per session
 
 
 @cache

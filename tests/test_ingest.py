@@ -27,33 +27,21 @@ from essaim.ingest.ingester import NoTemplateFits, ingest, ingest_graph_iri
 from essaim.ingest.readers import IngestError, read_document
 from essaim.ingest.sections import split_sections
 from essaim.ingest.templates import TemplateError, bundled_templates, load_template
-from essaim.loading import LoadError, load
+from essaim.loading import LoadError
 from essaim.resources import bundled_data
 from essaim.store import EmbeddedStore
+from loaded_kb_fixtures import LoadedKb
 
 KB = "https://w3id.org/essaim/kb/"
 ESSAIM = "https://w3id.org/essaim/ontology#"
 PREFIXES = f"PREFIX essaim: <{ESSAIM}> PREFIX oa: <http://www.w3.org/ns/oa#> "
 
 
-@pytest.fixture(scope="module")
-def loaded_kb(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A store folder with the bundled ontology and knowledge base, loaded once per module."""
-    folder = tmp_path_factory.mktemp("ingest-kb") / "store"
-    data = bundled_data()
-    store = EmbeddedStore(folder)
-    load(store, [data.ontology, data.kb], base=data.root)
-    store.close()
-    return folder
-
-
 @pytest.fixture
-def store(loaded_kb: Path, tmp_path: Path) -> Iterator[EmbeddedStore]:
-    """A fresh copy of the loaded store for each test (writes stay in the test)."""
-    copy = EmbeddedStore(loaded_kb)
-    copy.backup(tmp_path / "copy")
-    copy.close()
-    opened = EmbeddedStore(tmp_path / "copy")
+def store(loaded_kb: LoadedKb, tmp_path: Path) -> Iterator[EmbeddedStore]:
+    """A fresh copy of the store the bundled ontology and knowledge base were loaded into, for
+    each test (writes stay in the test)."""
+    opened = loaded_kb.store_in(tmp_path / "copy")
     yield opened
     opened.close()
 

@@ -33,9 +33,9 @@ import pytest
 
 from essaim.ingest.headings import normalise
 from essaim.ingest.ingester import CaseReport, ingest
-from essaim.loading import load
 from essaim.resources import bundled_data
 from essaim.store import EmbeddedStore
+from loaded_kb_fixtures import LoadedKb
 
 pytestmark = pytest.mark.data("kb")
 
@@ -52,10 +52,10 @@ ACTORS_SECTION = (3830, 4345)
 
 
 @pytest.fixture(scope="module")
-def both(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[EmbeddedStore, CaseReport]]:
-    data = bundled_data()
-    store = EmbeddedStore(tmp_path_factory.mktemp("founding") / "store")
-    load(store, [data.ontology, data.kb], base=data.root)
+def both(
+    tmp_path_factory: pytest.TempPathFactory, loaded_kb: LoadedKb
+) -> Iterator[tuple[EmbeddedStore, CaseReport]]:
+    store = loaded_kb.store_in(tmp_path_factory.mktemp("founding"))
     result = ingest(store, [(TEXT.name, TEXT.read_bytes())], territory="72")
     yield store, result.cases[0]
     store.close()

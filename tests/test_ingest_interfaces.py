@@ -19,6 +19,7 @@ from essaim.metadata import read_records
 from essaim.sessions import Sessions
 from essaim.users import UserStore, users_path
 from essaim_app_fixtures import EssaimApp, open_app
+from loaded_kb_fixtures import LoadedKb
 from test_ingest import GOOD
 
 pytestmark = pytest.mark.data("kb")
@@ -54,9 +55,8 @@ def count(app_or_dir: EssaimApp | Path, graph: str | None = None) -> int:
 # ---------------------------------------------------------------------------------------------
 
 
-def test_the_command_line(tmp_path: Path) -> None:
-    data_dir = tmp_path / "data"
-    assert essaim(data_dir, "load").returncode == 0
+def test_the_command_line(tmp_path: Path, loaded_kb: LoadedKb) -> None:
+    data_dir = loaded_kb.copy_to(tmp_path / "data")  # what ``essaim load`` gives
     case = tmp_path / "reseau-zeta.txt"
     text = GOOD.decode().replace("Beta", "Beta [bold]:smile:[/bold]")
     case.write_bytes(text.encode())
@@ -96,9 +96,9 @@ def test_the_command_line(tmp_path: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EssaimApp]:
+def app(tmp_path_factory: pytest.TempPathFactory, loaded_kb: LoadedKb) -> Iterator[EssaimApp]:
     with ExitStack() as stack:
-        node = open_app(stack, tmp_path_factory.mktemp("ingest-app"))
+        node = open_app(stack, tmp_path_factory.mktemp("ingest-app"), loaded_kb)
         sessions = Sessions(UserStore(users_path(node.data_dir), cache_lifetime=0))
         for name in ("editor", "annotator", "sarthe"):
             sessions.set_password(name, PASSWORD)

@@ -21,6 +21,7 @@ from essaim.metadata import read_records
 from essaim.resources import BundledData
 from essaim.sources import external_graph_iri, graph_iri
 from essaim.store import EmbeddedStore
+from loaded_kb_fixtures import LoadedKb
 
 REPO = Path(__file__).resolve().parents[1]
 VALID = REPO / "tests" / "data" / "valid" / "minimal-case.ttl"
@@ -28,10 +29,10 @@ INVALID = REPO / "tests" / "data" / "invalid"
 
 
 @pytest.fixture(scope="module")
-def bundled_store(data: BundledData, tmp_path_factory: pytest.TempPathFactory) -> EmbeddedStore:
-    store = EmbeddedStore(tmp_path_factory.mktemp("bundled") / "store")
-    load(store, [data.ontology, data.kb], base=data.root)
-    return store
+def bundled_store(loaded_kb: LoadedKb, tmp_path_factory: pytest.TempPathFactory) -> EmbeddedStore:
+    """What the validated load of the bundled ontology and knowledge base wrote: a copy of the
+    store of the session's first start (``loaded_kb_fixtures``), which ran ``load``."""
+    return loaded_kb.store_in(tmp_path_factory.mktemp("bundled"))
 
 
 def quads(store: EmbeddedStore) -> set[str]:
@@ -210,14 +211,17 @@ def canonical(store: EmbeddedStore) -> list[str]:
             continue
         lines.append(quad)
     # The knowledge base's blank nodes are selectors and targets: number them by a signature.
+    about: dict[ox.BlankNode, list[ox.Quad]] = {}
+    for quad in lines:
+        if isinstance(quad.subject, ox.BlankNode):
+            about.setdefault(quad.subject, []).append(quad)
     signature: dict[str, str] = {}
     for quad in sorted(lines, key=str):
         for node in (quad.subject, quad.object):
             if isinstance(node, ox.BlankNode) and str(node) not in signature:
                 described = sorted(
                     f"{q.predicate} {q.object if not isinstance(q.object, ox.BlankNode) else '_'}"
-                    for q in lines
-                    if q.subject == node
+                    for q in about.get(node, [])
                 )
                 signature[str(node)] = "_:" + str(hash(tuple(described)))
     out = []

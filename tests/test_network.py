@@ -18,6 +18,7 @@ from essaim.loading import load
 from essaim.network import FAMILY_COLOURS, partnership_network, render_svg
 from essaim.resources import BundledData, bundled_data
 from essaim.store import EmbeddedStore
+from loaded_kb_fixtures import LoadedKb
 
 REPO = Path(__file__).resolve().parents[1]
 ESSAIM = rdflib.Namespace("https://w3id.org/essaim/ontology#")
@@ -30,12 +31,9 @@ HOSTILE = '<script>alert(1)</script> & "x"'
 
 
 @pytest.fixture(scope="module")
-def store() -> EmbeddedStore:
-    """The bundled ontology, codebook and knowledge base, in memory."""
-    data = bundled_data()
-    loaded = EmbeddedStore()
-    load(loaded, [data.ontology, data.kb], base=data.root)
-    return loaded
+def store(loaded_kb: LoadedKb, tmp_path_factory: pytest.TempPathFactory) -> EmbeddedStore:
+    """The bundled ontology, codebook and knowledge base, loaded (a copy of the session's)."""
+    return loaded_kb.store_in(tmp_path_factory.mktemp("network"))
 
 
 @pytest.fixture(scope="module")

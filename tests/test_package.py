@@ -14,11 +14,10 @@ from typer.testing import CliRunner
 from conftest import require, requirement_outcome
 from essaim import namespaces as ns
 from essaim.cli import app
-from essaim.loading import load
 from essaim.resources import BundledData
 from essaim.sources import discover, graph_iri, is_rdf
-from essaim.store import EmbeddedStore
 from essaim.summary import summarise
+from loaded_kb_fixtures import LoadedKb
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -44,17 +43,17 @@ def test_graph_iri_is_the_relative_path_without_extension() -> None:
     assert iri == ns.GRAPH + "kb/cases/sarthe-ceas72-mise-en-reseau-ess"
 
 
-def test_every_source_gets_its_own_named_graph(data: BundledData) -> None:
-    store = EmbeddedStore()
-    load(store, [data.ontology, data.kb], base=data.root)
+def test_every_source_gets_its_own_named_graph(
+    data: BundledData, loaded_kb: LoadedKb, tmp_path: Path
+) -> None:
+    store = loaded_kb.store_in(tmp_path)  # what the session's first start loaded
     sources, _ = discover(data.root, ["ontology", "kb"])
     assert set(store.named_graphs()) == {s.graph_iri for s in sources} | {ns.META_GRAPH}
     assert "" not in store.stats().triples_per_graph, "nothing in the store's default graph"
 
 
-def test_summary_counts_the_founding_case(data: BundledData) -> None:
-    store = EmbeddedStore()
-    load(store, [data.ontology, data.kb], base=data.root)
+def test_summary_counts_the_founding_case(loaded_kb: LoadedKb, tmp_path: Path) -> None:
+    store = loaded_kb.store_in(tmp_path)
     result = summarise(store)
     assert result.counts["initiatives"] >= 1
     assert result.counts["actors"] >= 20

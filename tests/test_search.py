@@ -14,12 +14,13 @@ import pytest
 
 from essaim import namespaces as ns
 from essaim.loading import load, unload
-from essaim.resources import BundledData
 from essaim.search import Hit, SearchIndex, build_match, fold
 from essaim.search import reader as search_reader
 from essaim.sources import graph_iri
 from essaim.store import EmbeddedStore
 from essaim.store.remote import RemoteStore
+from loaded_kb_fixtures import LoadedKb
+from oxigraph_server_fixtures import OxigraphServer
 
 INITIATIVE = ns.KB + "initiative/sarthe-ceas72-mise-en-reseau-ess"
 DOCUMENT = ns.KB + "document/sarthe-ceas72-mise-en-reseau-ess"
@@ -33,11 +34,11 @@ LABEL_FIELDS = {"prefLabel", "label", "title", "name", "altLabel", "hiddenLabel"
 
 @pytest.fixture(scope="module")
 def bundled(
-    data: BundledData, tmp_path_factory: pytest.TempPathFactory
+    loaded_kb: LoadedKb, tmp_path_factory: pytest.TempPathFactory
 ) -> tuple[EmbeddedStore, SearchIndex]:
+    """The bundled data loaded (a copy of the session's store) and indexed by a first sync."""
     folder = tmp_path_factory.mktemp("search")
-    store = EmbeddedStore(folder / "store")
-    load(store, [data.ontology, data.kb], base=data.root)
+    store = loaded_kb.store_in(folder)
     index = SearchIndex(folder / "search.sqlite")
     index.sync(store)
     return store, index
@@ -501,9 +502,13 @@ def test_searches_run_while_a_sync_writes(bundled: tuple[EmbeddedStore, SearchIn
 
 
 def test_a_remote_store_is_indexed_alike(
-    remote_store: RemoteStore, data: BundledData, index: SearchIndex, tmp_path: Path
+    remote_store: RemoteStore,
+    oxigraph_server: OxigraphServer,
+    bundled: tuple[EmbeddedStore, SearchIndex],
+    index: SearchIndex,
+    tmp_path: Path,
 ) -> None:
-    load(remote_store, [data.ontology, data.kb], base=data.root)
+    oxigraph_server.add(bundled[0])  # the data the index was built from
     remote = SearchIndex(tmp_path / "remote.sqlite")
     assert remote.sync(remote_store).indexed == sorted(index.indexed_graphs())
     assert remote.indexed_graphs() == index.indexed_graphs()

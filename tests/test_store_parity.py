@@ -6,6 +6,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import cast
 
@@ -16,6 +17,7 @@ from essaim.loading import load
 from essaim.resources import BundledData
 from essaim.store import Dataset, EmbeddedStore
 from essaim.store.remote import RemoteStore
+from oxigraph_server_fixtures import OxigraphServer
 
 #: Generated files of kb/ (make kb) besides the corpus folder.
 GENERATED = ("countries", "undp-accelerator-labs")
@@ -45,21 +47,35 @@ def synthetic(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return target
 
 
-@pytest.mark.parametrize("query", QUERIES, ids=lambda p: p.stem)
-def test_remote_and_embedded_give_the_same_results(
-    query: Path, remote_store: RemoteStore, data: BundledData, synthetic: Path
-) -> None:
+@pytest.fixture(scope="module")
+def both(
+    oxigraph_server: OxigraphServer, data: BundledData, synthetic: Path
+) -> Iterator[tuple[EmbeddedStore, RemoteStore]]:
+    """The same data loaded into an embedded store and into the remote one, once for the
+    module's queries (which only read): the ontology, the hand-written knowledge base (the
+    generated UNDP corpus left out: its 12 MB would only slow this comparison, whose rows come
+    from the synthetic data) and the synthetic data."""
     embedded = EmbeddedStore()
-    # The hand-written knowledge base (the generated UNDP corpus left out: 12 MB loaded twice
-    # per query would only slow this comparison, whose rows come from the synthetic data).
+    remote = RemoteStore(oxigraph_server.settings())
+    remote.clear()
     hand_written = [
         p for p in sorted(data.kb.rglob("*.ttl")) if not p.name.startswith(GENERATED)
         and "undp-accelerator-labs" not in p.parts
     ]  # fmt: skip
-    for store in (embedded, remote_store):
+    for store in (embedded, remote):
         load(store, [data.ontology, *hand_written], base=data.root)
         load(store, [synthetic], base=synthetic.parent, trusted=True)
+    yield embedded, remote
+    remote.clear()
+    remote.close()
+
+
+@pytest.mark.parametrize("query", QUERIES, ids=lambda p: p.stem)
+def test_remote_and_embedded_give_the_same_results(
+    query: Path, both: tuple[EmbeddedStore, RemoteStore]
+) -> None:
+    embedded, remote = both
     text = query.read_text(encoding="utf-8")
     expected = rows(embedded, text)
     assert expected, f"{query.name} returns no rows"
-    assert rows(remote_store, text) == expected
+    assert rows(remote, text) == expected
