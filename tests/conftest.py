@@ -20,9 +20,15 @@ from essaim.resources import BundledData, bundled_data
 
 REPO = Path(__file__).resolve().parents[1]
 
-# Real servers on loopback: oxigraph serve (remote store tests) and essaim serve (what only a
-# real server shows); the node in this process, through a test client (what a route answers).
-pytest_plugins = ["oxigraph_server_fixtures", "essaim_server_fixtures", "essaim_app_fixtures"]
+# Real servers on loopback: oxigraph serve and Virtuoso (remote store tests) and essaim serve
+# (what only a real server shows); the node in this process, through a test client (what a
+# route answers).
+pytest_plugins = [
+    "oxigraph_server_fixtures",
+    "virtuoso_server_fixtures",
+    "essaim_server_fixtures",
+    "essaim_app_fixtures",
+]
 
 
 def requirement_outcome(*, ci: bool, found: bool) -> str | None:
