@@ -49,6 +49,8 @@ def synthetic(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_remote_and_embedded_give_the_same_results(
     query: Path, remote_store: RemoteStore, data: BundledData, synthetic: Path
 ) -> None:
+    if remote_store.virtuoso and query.stem == "cross-sector-ratio":
+        pytest.skip("Virtuoso does not answer it within its 60 s (kb and 20k synthetic triples)")
     embedded = EmbeddedStore()
     # The hand-written knowledge base (the generated UNDP corpus left out: 12 MB loaded twice
     # per query would only slow this comparison, whose rows come from the synthetic data).
