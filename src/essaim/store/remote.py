@@ -45,7 +45,19 @@ How it differs from the embedded store:
 - Backup and restore are refused (:class:`UnsupportedOperation`): the server's own tools apply.
 - Results that stop parsing midway (a server that cancels a query after answering 200) raise
   pyoxigraph's ``SyntaxError`` while iterating solutions; a transport failure midway raises
-  :class:`StoreError`.
+  :class:`StoreError`. Results a server says it cut (Virtuoso's ``X-SPARQL-MaxRows`` at its
+  ``ResultSetMaxRows``, ``X-SQL-State`` for a partial answer) raise :class:`StoreError`.
+
+Credentials go as HTTP Basic until the server refuses them and challenges for Digest
+(:class:`ChallengeAuth`); a request body read from a file or made here is made afresh when it
+must be sent again.
+
+``dialect="virtuoso"`` (README: "Running on Virtuoso") speaks OpenLink Virtuoso 7.2: Digest from
+the start, queries form-encoded (it never answers a direct POST) with the ``Accept`` type chosen
+by query form (it answers the first type listed whatever the form), its ASK rows made a boolean,
+its own graphs (:data:`VIRTUOSO_GRAPHS`) left out of what essaim lists, counts, exports and
+clears, graph content parsed here and sent as N-Triples with its length, and the metadata graph
+guarded without a transaction (it applies an update operation by operation).
 """
 
 from __future__ import annotations
@@ -427,7 +439,7 @@ class RemoteStore:
 def query_form(sparql: str) -> str:
     """SELECT, ASK, CONSTRUCT or DESCRIBE: the query's first such keyword.
 
-    >>> query_form("PREFIX s: <https://ex.org/select#> # SELECT\nASK { ?s s:p ?o }")
+    >>> query_form("PREFIX s: <https://ex.org/select#> ASK { ?s s:p 'SELECT' }")
     'ASK'
     """
     for token in tokens(sparql):
