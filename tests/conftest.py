@@ -21,13 +21,14 @@ from essaim.resources import BundledData, bundled_data
 
 REPO = Path(__file__).resolve().parents[1]
 
-# Real servers on loopback: oxigraph serve (remote store tests) and essaim serve (what only a
-# real server shows); the node in this process, through a test client (what a route answers).
-# The bundled data is loaded once per session, by a node's first start, and copied for each test
-# that needs it (loaded_kb_fixtures).
+# Real servers on loopback: oxigraph serve and Virtuoso (remote store tests) and essaim serve
+# (what only a real server shows); the node in this process, through a test client (what a
+# route answers). The bundled data is loaded once per session, by a node's first start, and
+# copied for each test that needs it (loaded_kb_fixtures).
 pytest_plugins = [
     "loaded_kb_fixtures",
     "oxigraph_server_fixtures",
+    "virtuoso_server_fixtures",
     "essaim_server_fixtures",
     "essaim_app_fixtures",
 ]

@@ -139,8 +139,8 @@ def launch(
         if store.get(name) is None:
             tokens[name] = store.add(name, role, graphs)[1]
     log = root / "serve.log"
-    environment = {**os.environ, **(env or {})}
-    environment.pop("ESSAIM_STORE", None)
+    environment = {k: v for k, v in os.environ.items() if k != "ESSAIM_STORE"}
+    environment.update(env or {})  # a test may name a remote store
     for _ in range(PORT_ATTEMPTS):
         port = free_port()
         url = f"http://127.0.0.1:{port}"

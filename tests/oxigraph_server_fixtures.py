@@ -1,4 +1,5 @@
-"""A real ``oxigraph serve`` on loopback, for the tests of the remote store.
+"""A real ``oxigraph serve`` on loopback, for the tests of the remote store; and the
+``remote_store`` fixture, over it and over Virtuoso (``virtuoso_server_fixtures``).
 
 A pytest plugin: a test module takes its fixtures with ``pytest_plugins =
 ["oxigraph_server_fixtures"]``. The server is the ``oxigraph`` binary of the PyPI package of the
@@ -142,10 +143,19 @@ def oxigraph_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Oxigra
         stop(process)
 
 
-@pytest.fixture
-def remote_store(oxigraph_server: OxigraphServer) -> Iterator[RemoteStore]:
-    """A RemoteStore on the session's server, emptied first."""
-    store = RemoteStore(oxigraph_server.settings())
+@pytest.fixture(
+    params=["oxigraph", pytest.param("virtuoso", marks=pytest.mark.system("virtuoso-t"))]
+)
+def remote_store(request: pytest.FixtureRequest) -> Iterator[RemoteStore]:
+    """A RemoteStore on the session's server, emptied first: ``oxigraph serve``, then Virtuoso
+    (``virtuoso_server_fixtures``; skipped without it, failing under CI)."""
+    differs = request.node.get_closest_marker("virtuoso_differs")
+    if request.param == "virtuoso" and differs is not None:
+        if differs.kwargs.get("skip"):
+            pytest.skip(f"Virtuoso differs: {differs.args[0]}")
+        request.applymarker(pytest.mark.xfail(reason=differs.args[0], strict=True))
+    server = request.getfixturevalue(f"{request.param}_server")
+    store = RemoteStore(server.settings())
     store.clear()
     try:
         yield store

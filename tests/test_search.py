@@ -501,6 +501,11 @@ def test_searches_run_while_a_sync_writes(bundled: tuple[EmbeddedStore, SearchIn
     assert errors == []
 
 
+@pytest.mark.virtuoso_differs(
+    "not run: a validated load of the whole kb into Virtuoso takes 80 s (the index reads the "
+    "store with the canned queries' protocol, checked over Virtuoso in test_canned_queries.py)",
+    skip=True,
+)
 def test_a_remote_store_is_indexed_alike(
     remote_store: RemoteStore,
     oxigraph_server: OxigraphServer,

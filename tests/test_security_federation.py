@@ -246,6 +246,7 @@ def test_an_allowed_peer_is_reached_and_answers(node: Node, peer: Listener) -> N
     assert "/sparql" in peer.paths
 
 
+@pytest.mark.virtuoso_differs("the federated peer is oxigraph serve itself", skip=True)
 def test_a_federated_query_to_an_allowed_oxigraph_returns_its_rows(
     node: Node, oxigraph_server: OxigraphServer, remote_store: RemoteStore
 ) -> None:

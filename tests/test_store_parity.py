@@ -17,7 +17,6 @@ from essaim.loading import load
 from essaim.resources import BundledData
 from essaim.store import Dataset, EmbeddedStore
 from essaim.store.remote import RemoteStore
-from oxigraph_server_fixtures import OxigraphServer
 
 #: Generated files of kb/ (make kb) besides the corpus folder.
 GENERATED = ("countries", "undp-accelerator-labs")
@@ -47,16 +46,20 @@ def synthetic(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return target
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(
+    scope="module",
+    params=["oxigraph", pytest.param("virtuoso", marks=pytest.mark.system("virtuoso-t"))],
+)
 def both(
-    oxigraph_server: OxigraphServer, data: BundledData, synthetic: Path
+    request: pytest.FixtureRequest, data: BundledData, synthetic: Path
 ) -> Iterator[tuple[EmbeddedStore, RemoteStore]]:
-    """The same data loaded into an embedded store and into the remote one, once for the
-    module's queries (which only read): the ontology, the hand-written knowledge base (the
-    generated UNDP corpus left out: its 12 MB would only slow this comparison, whose rows come
-    from the synthetic data) and the synthetic data."""
+    """The same data loaded into an embedded store and into a remote one (``oxigraph serve``,
+    then Virtuoso), once for the module's queries (which only read): the ontology, the
+    hand-written knowledge base (the generated corpora left out: they would only slow this
+    comparison, whose rows come from the synthetic data) and the synthetic data."""
+    server = request.getfixturevalue(f"{request.param}_server")
     embedded = EmbeddedStore()
-    remote = RemoteStore(oxigraph_server.settings())
+    remote = RemoteStore(server.settings())
     remote.clear()
     hand_written = [
         p for p in sorted(data.kb.rglob("*.ttl")) if not p.name.startswith(GENERATED)
@@ -75,6 +78,8 @@ def test_remote_and_embedded_give_the_same_results(
     query: Path, both: tuple[EmbeddedStore, RemoteStore]
 ) -> None:
     embedded, remote = both
+    if remote.virtuoso and query.stem == "cross-sector-ratio":
+        pytest.skip("Virtuoso does not answer it within its 60 s (kb and 20k synthetic triples)")
     text = query.read_text(encoding="utf-8")
     expected = rows(embedded, text)
     assert expected, f"{query.name} returns no rows"

@@ -95,6 +95,9 @@ def test_remote_store_is_a_dataset(remote_store: RemoteStore) -> None:
     assert remote_store.kind == "remote"
 
 
+@pytest.mark.virtuoso_differs(
+    "INSERT DATA with blank nodes is refused (SP031: not allowed in a constant clause)"
+)
 def test_select_round_trip_keeps_every_kind_of_term(remote_store: RemoteStore) -> None:
     objects: list[Term] = [
         ox.NamedNode(EX + "o"),
@@ -131,6 +134,9 @@ def test_construct_streams_triples(seeded: RemoteStore) -> None:
     }
 
 
+@pytest.mark.virtuoso_differs(
+    "its DESCRIBE also gives the triples where the resource is the object"
+)
 def test_describe(seeded: RemoteStore) -> None:
     triples = list(cast(Iterator[ox.Triple], seeded.query(f"DESCRIBE <{EX}udes>")))
     assert triples and {t.subject for t in triples} == {ox.NamedNode(EX + "udes")}
@@ -199,11 +205,14 @@ def comparable(result: QueryResult) -> object:
 def test_substitutions_answer_as_the_embedded_store(
     seeded: RemoteStore, embedded: EmbeddedStore, sparql: str, bindings: dict[str, Term]
 ) -> None:
+    if seeded.virtuoso and not sparql.startswith("SELECT"):
+        pytest.skip("Virtuoso refuses VALUES at the top of a non-SELECT query")
     remote = comparable(seeded.query(sparql, substitutions=bindings))
     assert remote == comparable(embedded.query(sparql, substitutions=bindings))
     assert remote != comparable(seeded.query(sparql)), "the binding changes the answer"
 
 
+@pytest.mark.virtuoso_differs("it refuses VALUES at the top of a non-SELECT query")
 def test_describe_with_a_substitution(seeded: RemoteStore) -> None:
     result = seeded.query("DESCRIBE ?a", substitutions={"a": CEAS})
     assert {t.subject for t in cast(Iterator[ox.Triple], result)} == {CEAS}
@@ -230,7 +239,7 @@ def test_a_bound_value_stays_a_literal(remote_store: RemoteStore, payload: str) 
     query = f"SELECT ?s ?n WHERE {{ ?s <{EX}name> ?n FILTER(?n = ?v) }}"
     found = table(remote_store.query(query, substitutions={"v": literal, "n": literal}))
     assert found == [(f"<{EX}tricky>", str(literal))]
-    assert count(remote_store, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }") == 2
+    assert remote_store.stats().quads == 2  # essaim's graphs (Virtuoso holds its own too)
     assert remote_store.named_graphs() == [G1]
 
 
@@ -413,8 +422,9 @@ def test_a_write_that_does_not_parse_changes_nothing(
                 metadata_insert=broken.metadata_insert,
             )
         )
-    everything = "SELECT ?v WHERE { GRAPH ?g { ?s ?p ?v } }"
+    everything = f"SELECT ?v WHERE {{ VALUES ?g {{ <{G1}> <{META}> }} GRAPH ?g {{ ?s ?p ?v }} }}"
     assert table(remote_store.query(everything)) == [('"v1"',)] * 4
+    assert remote_store.named_graphs() == [G1, META]
 
 
 def test_write_graph_takes_a_triples_format(remote_store: RemoteStore) -> None:
@@ -422,6 +432,9 @@ def test_write_graph_takes_a_triples_format(remote_store: RemoteStore) -> None:
         remote_store.write_graph(GraphWrite(G1, ox.RdfFormat.N_QUADS, data=b""))
 
 
+@pytest.mark.virtuoso_differs(
+    "a Graph Store PUT is not atomic for readers: they saw the graph empty midway"
+)
 def test_readers_see_the_old_graph_or_the_new_one(remote_store: RemoteStore) -> None:
     size = 5000
     remote_store.write_graph(metadata_write(G1, "v0", version_graph("v0", size)))
@@ -457,6 +470,9 @@ def test_drop_graph_removes_the_graph_and_its_description(seeded: RemoteStore) -
     seeded.drop_graph(G1)  # dropping a missing graph is not an error
 
 
+@pytest.mark.virtuoso_differs(
+    "its union default graph also holds its own graphs (virtrdf#: about 2,500 triples)"
+)
 def test_an_updates_where_clause_sees_the_servers_default_graph(seeded: RemoteStore) -> None:
     copy = f"INSERT {{ GRAPH <{EX}copy> {{ ?a a ?c }} }} WHERE {{ ?a a ?c }}"
     seeded.update(copy)
@@ -514,6 +530,9 @@ def canonical(quads: Iterator[ox.Quad] | list[ox.Quad]) -> list[str]:
     return sorted(str(q) for q in dataset)
 
 
+@pytest.mark.virtuoso_differs(
+    "INSERT DATA with blank nodes is refused (SP031: not allowed in a constant clause)"
+)
 @pytest.mark.parametrize("format", [ox.RdfFormat.TRIG, ox.RdfFormat.N_QUADS])
 def test_export_gives_back_the_same_dataset(
     remote_store: RemoteStore, format: ox.RdfFormat
@@ -538,6 +557,9 @@ def test_export_needs_a_dataset_format(remote_store: RemoteStore) -> None:
         remote_store.export(io.BytesIO(), ox.RdfFormat.TURTLE)
 
 
+@pytest.mark.virtuoso_differs(
+    "it has no default graph of its own: INSERT DATA outside GRAPH is refused"
+)
 def test_stats_count_triples_per_graph_and_instances_per_class(seeded: RemoteStore) -> None:
     stats = seeded.stats()
     assert stats.triples_per_graph == {G1: 6, G2: 6}
@@ -564,6 +586,9 @@ def test_backup_and_restore_are_refused(remote_store: RemoteStore, tmp_path: Pat
     assert not (tmp_path / "backup").exists()
 
 
+@pytest.mark.virtuoso_differs(
+    "it has no default graph of its own: INSERT DATA outside GRAPH is refused"
+)
 def test_clear_removes_everything(seeded: RemoteStore) -> None:
     seeded.update(f"INSERT DATA {{ <{EX}d> <{EX}p> 1 }}")
     seeded.clear()
@@ -571,6 +596,7 @@ def test_clear_removes_everything(seeded: RemoteStore) -> None:
     assert count(seeded, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }") == 0
 
 
+@pytest.mark.virtuoso_differs("the message is Virtuoso's own (test_virtuoso_store.py checks it)")
 def test_a_syntax_error_carries_the_servers_message(
     remote_store: RemoteStore, oxigraph_server: OxigraphServer
 ) -> None:

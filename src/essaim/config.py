@@ -43,6 +43,26 @@ class RemoteSettings:
     username: str | None = None
     password: str | None = field(default=None, repr=False)
     timeout_s: float = 60.0
+    #: How the credentials go: ``auto`` (the scheme the server's 401 challenge names: HTTP
+    #: Digest or Basic), ``basic`` (sent with every request) or ``digest``.
+    auth: str = "auto"
+    #: ``standard``, or ``virtuoso`` for OpenLink Virtuoso's differences (README: "Running on
+    #: Virtuoso"; :mod:`essaim.store.remote`).
+    dialect: str = "standard"
+
+    def __post_init__(self) -> None:
+        if self.auth not in AUTH_SCHEMES:
+            raise SettingsError(
+                f"ESSAIM_STORE_AUTH={self.auth!r}: one of {', '.join(AUTH_SCHEMES)}"
+            )
+        if self.dialect not in DIALECTS:
+            raise SettingsError(
+                f"ESSAIM_STORE_DIALECT={self.dialect!r}: one of {', '.join(DIALECTS)}"
+            )
+
+
+AUTH_SCHEMES = ("auto", "basic", "digest")
+DIALECTS = ("standard", "virtuoso")
 
 
 @dataclass(frozen=True)
@@ -119,6 +139,8 @@ def _remote_from_env(query_url: str, env: Mapping[str, str]) -> RemoteSettings:
         username=env.get("ESSAIM_STORE_USER") or None,
         password=env.get("ESSAIM_STORE_PASSWORD") or None,
         timeout_s=float(env.get("ESSAIM_STORE_TIMEOUT", "60")),
+        auth=env.get("ESSAIM_STORE_AUTH") or "auto",
+        dialect=env.get("ESSAIM_STORE_DIALECT") or "standard",
     )
 
 
