@@ -40,7 +40,8 @@ class LoadedKb:
             node = client.app.state.node  # type: ignore[attr-defined]
             assert node.store.named_graphs(), "the first start loaded nothing"
         names = sorted(path.name for path in data_dir.iterdir())
-        assert names == ["search.sqlite", "store"], names  # no users, no snapshots: copied as is
+        # no users, no snapshots: copied as is (the annotations' private store is empty)
+        assert set(names) <= {"annotations", "search.sqlite", "store"}, names
         self.data_dir = data_dir
 
     def copy_to(self, data_dir: Path) -> Path:
@@ -48,6 +49,8 @@ class LoadedKb:
         data_dir.mkdir(parents=True, exist_ok=True)
         shutil.copytree(self.data_dir / "store", data_dir / "store")
         shutil.copy2(self.data_dir / "search.sqlite", data_dir / "search.sqlite")
+        if (self.data_dir / "annotations").is_dir():
+            shutil.copytree(self.data_dir / "annotations", data_dir / "annotations")
         return data_dir
 
     def store_in(self, folder: Path) -> EmbeddedStore:
