@@ -45,6 +45,7 @@ from essaim.web.problems import (
 )
 from essaim.web.protocols import annotations as annotation_api
 from essaim.web.protocols import description, graph_store, sparql
+from essaim.web.protocols import suggestions as suggestion_api
 from essaim.web.protocols.fast_path import FastPath
 from essaim.web.session_cookie import SessionReader
 
@@ -88,6 +89,7 @@ def create_app(settings: Settings, store: Dataset | None = None) -> FastAPI:
     app.include_router(sparql.router)
     app.include_router(graph_store.router)
     app.include_router(annotation_api.router)
+    app.include_router(suggestion_api.router)
     app.include_router(annotate.api)
     app.include_router(annotate.router)
     app.include_router(description.router)
