@@ -169,3 +169,43 @@ def test_section_suggestions_and_refusals(app: EssaimApp) -> None:
         headers={"Content-Type": MEDIA_TYPE},
     )
     assert anonymous.status_code == 401
+
+
+def test_the_page_shows_suggestions_apart_and_decides_without_javascript(app: EssaimApp) -> None:
+    import re
+
+    from essaim.sessions import Sessions
+
+    Sessions(app.node.users).set_password("coder2", "a long enough password 42")
+    page = "/annotate/document?iri=" + DOC
+    with app.client() as browser:
+        signed = browser.post(
+            "/login", data={"name": "coder2", "password": "a long enough password 42"}
+        )
+        assert signed.status_code == 303, signed.text
+        shown = browser.get(page)
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', shown.text)
+        assert shown.status_code == 200 and csrf
+        assert browser.post("/annotate/suggest", data={"iri": DOC}).status_code == 403
+        made = browser.post("/annotate/suggest", data={"iri": DOC, "csrf_token": csrf.group(1)})
+        assert made.status_code == 303 and made.headers["location"].endswith("#suggestions")
+        shown = browser.get(page).text
+        codes = shown.split('id="code-list"')[1].split("</ol>")[0]
+        suggestions = shown.split('id="suggestion-list"')[1].split("</ol>")[0]
+        assert 'class="suggestion' not in codes  # apart from the coder's codes
+        found = re.findall(r'<li class="suggestion[^"]*" data-annotation="([^"]+)"', suggestions)
+        assert found and "matched" in suggestions
+        pending = next(
+            iri for iri in found if f'value="{iri}"><button type="submit" name="decision"' in shown
+        )
+        decided = browser.post("/annotate/decide", data={
+            "iri": DOC, "suggestion": pending, "decision": "reject", "csrf_token": csrf.group(1),
+        })  # fmt: skip
+        assert decided.status_code == 303, decided.text
+        after = browser.get(page).text
+        item = after.split(f'data-annotation="{pending}"')[1].split("</li>")[0]
+        assert 'class="decision">rejetée' in item and 'name="decision"' not in item
+        bad = browser.post("/annotate/decide", data={
+            "iri": DOC, "suggestion": pending, "decision": "maybe", "csrf_token": csrf.group(1),
+        })  # fmt: skip
+        assert bad.status_code == 422

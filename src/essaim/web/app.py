@@ -34,7 +34,7 @@ from essaim.web.pages import (
     search_pages,
     uploads,
 )
-from essaim.web.pages.bundles import SWAGGER_UI
+from essaim.web.pages.bundles import RECOGITO, SWAGGER_UI
 from essaim.web.pages.canned_api import add_query_routes
 from essaim.web.problems import (
     Problem,
@@ -113,6 +113,9 @@ def create_app(settings: Settings, store: Dataset | None = None) -> FastAPI:
     app.state.yasgui = editor.yasgui_folder()
     if app.state.yasgui is not None:
         app.mount("/yasgui", StaticFiles(directory=app.state.yasgui), name="yasgui")
+    app.state.recogito = RECOGITO.find()
+    if app.state.recogito is not None:
+        app.mount("/recogito", StaticFiles(directory=app.state.recogito), name="recogito")
     app.state.swagger_ui = SWAGGER_UI.find()
     if app.state.swagger_ui is not None:
         app.mount("/swagger-ui", StaticFiles(directory=app.state.swagger_ui), name="swagger-ui")

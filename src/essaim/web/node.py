@@ -24,7 +24,7 @@ from starlette.requests import Request
 from essaim.annotation.anchoring import reanchor_all
 from essaim.annotation.storage import AnnotationStore, annotations_path
 from essaim.annotation.suggest import codebook_list, propose
-from essaim.annotation.views import case_documents, document_view
+from essaim.annotation.views import case_documents, document_view, statement_modes
 from essaim.config import Settings
 from essaim.execution import (
     Call,
@@ -67,6 +67,7 @@ PAGE_FUNCTIONS = allow_list(
         document_view,
         propose,
         codebook_list,
+        statement_modes,
     ]
 )
 #: Bounds of the cache of what pages computed (entries, bytes).
