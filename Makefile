@@ -9,6 +9,9 @@ YASGUI := .yasgui/node_modules/@zazuko/yasgui/build/yasgui.min.js
 # The API documentation's Swagger UI, from the npm registry, into the git-ignored .swagger-ui/
 SWAGGER_UI_VERSION := 5.35.0
 SWAGGER_UI := .swagger-ui/node_modules/swagger-ui-dist/swagger-ui-bundle.js
+# The annotation page's text annotator (Recogito), from the npm registry, into the git-ignored .recogito/
+RECOGITO_VERSION := 4.1.1
+RECOGITO := .recogito/node_modules/@recogito/text-annotator/dist/text-annotator.umd.js
 
 .DEFAULT_GOAL := help
 .PHONY: help setup run test lint typecheck pytest docs bench clean kb
@@ -34,12 +37,18 @@ $(SWAGGER_UI):
 	  || echo "Swagger UI was not installed: /docs links to the OpenAPI document only"; \
 	else echo "npm not found: /docs links to the OpenAPI document only (install Node.js for Swagger UI)"; fi
 
-setup: $(STAMP) $(YASGUI) $(SWAGGER_UI) ## Create .venv with essaim and its pinned dependencies (and YASGUI and Swagger UI with npm)
+$(RECOGITO):
+	@if command -v npm >/dev/null 2>&1; then \
+	  npm install --silent --no-save --no-audit --no-fund --prefix .recogito @recogito/text-annotator@$(RECOGITO_VERSION) \
+	  || echo "The text annotator was not installed: the annotation page shows text and codes without selecting"; \
+	else echo "npm not found: the annotation page shows text and codes without selecting (install Node.js for it)"; fi
 
-run: $(STAMP) $(YASGUI) $(SWAGGER_UI) ## Load the bundled knowledge base into .essaim/ (what changed) and serve it on :8000
+setup: $(STAMP) $(YASGUI) $(SWAGGER_UI) $(RECOGITO) ## Create .venv with essaim and its pinned dependencies (and YASGUI, Swagger UI and the text annotator with npm)
+
+run: $(STAMP) $(YASGUI) $(SWAGGER_UI) $(RECOGITO) ## Load the bundled knowledge base into .essaim/ (what changed) and serve it on :8000
 	$(BIN)/essaim serve
 
-test: $(YASGUI) $(SWAGGER_UI) lint typecheck pytest ## Lint, type-check and run the whole test suite
+test: $(YASGUI) $(SWAGGER_UI) $(RECOGITO) lint typecheck pytest ## Lint, type-check and run the whole test suite
 
 lint: $(STAMP) ## ruff: lint and formatting
 	$(BIN)/ruff check src tests benchmarks
@@ -63,4 +72,4 @@ bench: $(STAMP) ## Benchmark loading, the query mix (100k, 1M, 5M), the endpoint
 	$(BIN)/python benchmarks/web.py $(BENCH_WEB_ARGS)
 
 clean: ## Remove the virtual environment and build outputs
-	rm -rf $(VENV) build .yasgui .swagger-ui .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) build .yasgui .swagger-ui .recogito .pytest_cache .mypy_cache .ruff_cache

@@ -43,6 +43,7 @@ ESSAIM_CONTEXT: Final[dict[str, Any]] = {
     "codingStatus": {"@id": "essaim:codingStatus", "@type": "@id"},
     "anchored": {"@id": "essaim:anchored", "@type": "http://www.w3.org/2001/XMLSchema#boolean"},
     "initiative": {"@id": "essaim:initiative", "@type": "@id"},
+    "wasDerivedFrom": {"@id": "http://www.w3.org/ns/prov#wasDerivedFrom", "@type": "@id"},
 }
 CONTEXT: Final[list[Any]] = [ANNO_CONTEXT, ESSAIM_CONTEXT]
 #: Offsets of selectors that are not plausible (no case document is a gigabyte long).
@@ -135,6 +136,8 @@ def to_json(annotation: Annotation, url: str, *, context: bool = True) -> dict[s
         out["statementMode"] = annotation.mode
     if annotation.initiative is not None:
         out["initiative"] = annotation.initiative
+    if annotation.derived_from is not None:
+        out["wasDerivedFrom"] = annotation.derived_from
     return out
 
 

@@ -17,7 +17,8 @@ Annotation (https://www.w3.org/TR/annotation-model/) in the shape the founding c
         essaim:codingStatus <coding-status> ;                     # coded, suggested…
         essaim:anchored true ;                                    # false: the quote was lost
         dcterms:creator <https://w3id.org/essaim/user/…> ;        # pseudonymous
-        dcterms:created "…"^^xsd:dateTime ; dcterms:modified "…"^^xsd:dateTime .
+        dcterms:created "…"^^xsd:dateTime ; dcterms:modified "…"^^xsd:dateTime ;
+        prov:wasDerivedFrom <suggestion> .                        # an accepted suggestion
 
 Offsets count Unicode code points (Python ``str`` indices) from the start of the document's
 ``essaim:fullText``, end exclusive. Each coder's annotations live in a named graph of their own
@@ -38,7 +39,7 @@ from typing import Final, cast
 
 import pyoxigraph as ox
 
-from essaim.namespaces import CODEBOOK, DCTERMS, ESSAIM, GRAPH, KB, OA, RDF, XSD
+from essaim.namespaces import CODEBOOK, DCTERMS, ESSAIM, GRAPH, KB, OA, PROV, RDF, XSD
 from essaim.users import USER_IRI_BASE
 
 #: Where annotation IRIs live (as in the founding case: ``kb:annotation/…``).
@@ -79,6 +80,7 @@ _ANCHORED = ox.NamedNode(ESSAIM + "anchored")
 _CREATOR = ox.NamedNode(DCTERMS + "creator")
 _CREATED = ox.NamedNode(DCTERMS + "created")
 _MODIFIED = ox.NamedNode(DCTERMS + "modified")
+_DERIVED_FROM = ox.NamedNode(PROV + "wasDerivedFrom")
 _NON_NEGATIVE = ox.NamedNode(XSD + "nonNegativeInteger")
 _DATE_TIME = ox.NamedNode(XSD + "dateTime")
 _BOOLEAN = ox.NamedNode(XSD + "boolean")
@@ -126,6 +128,8 @@ class Annotation:
     memo: str | None = None
     anchored: bool = True
     initiative: str | None = None
+    #: The suggestion a coder accepted to make this annotation (``prov:wasDerivedFrom``).
+    derived_from: str | None = None
 
     @property
     def graph(self) -> str:
@@ -169,6 +173,8 @@ class Annotation:
             triples.append(ox.Triple(subject, _MODE, ox.NamedNode(self.mode)))
         if self.initiative is not None:
             triples.append(ox.Triple(subject, _INITIATIVE, ox.NamedNode(self.initiative)))
+        if self.derived_from is not None:
+            triples.append(ox.Triple(subject, _DERIVED_FROM, ox.NamedNode(self.derived_from)))
         if self.memo:
             memo = ox.BlankNode()
             triples += [
@@ -231,8 +237,9 @@ PREFIX oa: <{OA}>
 PREFIX essaim: <{ESSAIM}>
 PREFIX dcterms: <{DCTERMS}>
 PREFIX rdf: <{RDF}>
+PREFIX prov: <{PROV}>
 SELECT ?a ?document ?concept ?start ?end ?exact ?prefix ?suffix ?mode ?status ?creator
-       ?created ?modified ?memo ?anchored ?initiative
+       ?created ?modified ?memo ?anchored ?initiative ?derived
 WHERE {{
   GRAPH ?g {{
     ?a a oa:Annotation ;
@@ -253,6 +260,7 @@ WHERE {{
     OPTIONAL {{ ?a essaim:statementMode ?mode }}
     OPTIONAL {{ ?a essaim:anchored ?anchored }}
     OPTIONAL {{ ?a essaim:initiative ?initiative }}
+    OPTIONAL {{ ?a prov:wasDerivedFrom ?derived }}
     OPTIONAL {{ ?a oa:hasBody ?body . ?body a oa:TextualBody ; rdf:value ?memo }}
   }}
   {{FILTER}}
@@ -298,6 +306,7 @@ def _select(
             memo=_optional(row["memo"]),
             anchored=_optional(row["anchored"]) not in ("false", "0"),
             initiative=_optional(row["initiative"]),
+            derived_from=_optional(row["derived"]),
         )
 
 

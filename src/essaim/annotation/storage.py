@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import builtins
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Final
 
@@ -85,15 +86,18 @@ class AnnotationStore:
         """Add the annotation, or replace the one of the same IRI, atomically."""
         self.put_all([annotation])
 
-    def put_all(self, annotations: builtins.list[Annotation]) -> None:
-        """Add or replace several annotations in one transaction."""
-        if not annotations:
+    def put_all(
+        self, annotations: builtins.list[Annotation], extra: Sequence[ox.Quad] = ()
+    ) -> None:
+        """Add or replace several annotations in one transaction (with ``extra`` quads, such
+        as a coder's decision on a suggestion, added in the same one)."""
+        if not annotations and not extra:
             return
         operations = [_delete(a.iri) for a in annotations]
         data = " ".join(
             f"GRAPH {ox.NamedNode(a.graph)} {{ " + " ".join(f"{t} ." for t in a.to_triples()) + " }"
             for a in annotations
-        )
+        ) + " ".join(f" GRAPH {q.graph_name} {{ {q.triple} . }}" for q in extra)
         operations.append(f"INSERT DATA {{ {data} }}")
         with self.lock:
             self.raw.update(" ;\n".join(operations))

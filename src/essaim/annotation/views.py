@@ -132,3 +132,20 @@ def _value(term: object) -> str:
     if isinstance(term, ox.NamedNode | ox.Literal | ox.BlankNode):
         return term.value
     return ""
+
+
+_MODES = f"""
+SELECT ?mode ?label WHERE {{
+  ?mode <{SKOS}inScheme> <{CODEBOOK}statement-mode> ; <{SKOS}prefLabel> ?label .
+}} ORDER BY ?mode
+"""
+
+
+def statement_modes(store: Dataset) -> list[dict[str, Any]]:
+    """The statement modes a code may carry: IRI and labels by language."""
+    modes: dict[str, dict[str, str]] = {}
+    for row in cast(ox.QuerySolutions, store.query(_MODES)):
+        label = row["label"]
+        if isinstance(label, ox.Literal):
+            modes.setdefault(_value(row["mode"]), {}).setdefault(label.language or "", label.value)
+    return [{"iri": iri, "label": labels} for iri, labels in modes.items()]

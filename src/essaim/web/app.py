@@ -36,7 +36,7 @@ from essaim.web.pages import (
     search_pages,
     uploads,
 )
-from essaim.web.pages.bundles import SWAGGER_UI
+from essaim.web.pages.bundles import RECOGITO, SWAGGER_UI
 from essaim.web.pages.canned_api import add_query_routes
 from essaim.web.problems import (
     Problem,
@@ -47,6 +47,7 @@ from essaim.web.problems import (
 )
 from essaim.web.protocols import annotations as annotation_api
 from essaim.web.protocols import description, graph_store, sparql
+from essaim.web.protocols import suggestions as suggestion_api
 from essaim.web.protocols.fast_path import FastPath
 from essaim.web.session_cookie import SessionReader
 
@@ -90,6 +91,7 @@ def create_app(settings: Settings, store: Dataset | None = None) -> FastAPI:
     app.include_router(sparql.router)
     app.include_router(graph_store.router)
     app.include_router(annotation_api.router)
+    app.include_router(suggestion_api.router)
     app.include_router(annotate.api)
     app.include_router(annotate.router)
     app.include_router(description.router)
@@ -115,6 +117,9 @@ def create_app(settings: Settings, store: Dataset | None = None) -> FastAPI:
     app.state.yasgui = editor.yasgui_folder()
     if app.state.yasgui is not None:
         app.mount("/yasgui", StaticFiles(directory=app.state.yasgui), name="yasgui")
+    app.state.recogito = RECOGITO.find()
+    if app.state.recogito is not None:
+        app.mount("/recogito", StaticFiles(directory=app.state.recogito), name="recogito")
     app.state.swagger_ui = SWAGGER_UI.find()
     if app.state.swagger_ui is not None:
         app.mount("/swagger-ui", StaticFiles(directory=app.state.swagger_ui), name="swagger-ui")

@@ -24,7 +24,8 @@ from starlette.requests import Request
 
 from essaim.annotation.anchoring import reanchor_all
 from essaim.annotation.storage import AnnotationStore, annotations_path
-from essaim.annotation.views import case_documents, document_view
+from essaim.annotation.suggest import codebook_list, propose
+from essaim.annotation.views import case_documents, document_view, statement_modes
 from essaim.config import Settings
 from essaim.execution import (
     Call,
@@ -59,7 +60,17 @@ P = ParamSpec("P")
 #: The domain functions pages may run over the store (``Node.call``), each a page's whole data
 #: gathering; nothing else can be called in a worker.
 PAGE_FUNCTIONS = allow_list(
-    [resource_page, overview, graph_table, partnership_network, case_documents, document_view]
+    [
+        resource_page,
+        overview,
+        graph_table,
+        partnership_network,
+        case_documents,
+        document_view,
+        propose,
+        codebook_list,
+        statement_modes,
+    ]
 )
 #: Bounds of the cache of what pages computed (entries, bytes).
 MEMO_ENTRIES = 512

@@ -66,7 +66,8 @@ class SessionReader:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and not scope["path"].startswith(("/static/", "/yasgui/")):
+        static = ("/static/", "/yasgui/", "/recogito/")
+        if scope["type"] == "http" and not scope["path"].startswith(static):
             request = Request(scope)
             if COOKIE in request.cookies:
                 await session_of(request, node_of(request))

@@ -26,15 +26,24 @@ from fastapi import APIRouter, Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from essaim.annotation import assignments as work
+from essaim.annotation import decisions
 from essaim.annotation.checks import case_text
-from essaim.annotation.model import Annotation
-from essaim.annotation.views import case_documents, document_view, family, segments
+from essaim.annotation.model import SUGGESTED, Annotation
+from essaim.annotation.suggest import codebook_list
+from essaim.annotation.views import (
+    case_documents,
+    document_view,
+    family,
+    segments,
+    statement_modes,
+)
 from essaim.users import Role, User
 from essaim.web.access import user_of, writer
 from essaim.web.node import Node, node_of
-from essaim.web.pages.templating import render
+from essaim.web.pages.templating import json_ld, render
 from essaim.web.problems import Problem
-from essaim.web.session_cookie import CSRF_FIELD
+from essaim.web.protocols.suggestions import decide, make_suggestions
+from essaim.web.session_cookie import CSRF_FIELD, current_session
 
 api = APIRouter(tags=["annotations"])
 router = APIRouter(include_in_schema=False)
@@ -261,8 +270,12 @@ async def submit_form(request: Request) -> Response:
 
 
 @router.get("/annotate/document")
-async def document_page(request: Request, iri: str, coder: str | None = None) -> Response:
-    """The case text with the codes the reader may see highlighted by family."""
+async def document_page(
+    request: Request, iri: str, coder: str | None = None, concept: str | None = None
+) -> Response:
+    """The case text with the codes the reader may see highlighted by family, the suggester's
+    suggestions apart; with the text annotator's bundle, the page also codes with JavaScript
+    (``static/annotate.js``)."""
     node = node_of(request)
     user = await _page_user(request, node)
     if user is None:
@@ -270,12 +283,23 @@ async def document_page(request: Request, iri: str, coder: str | None = None) ->
     document = _iri_param(iri, "iri")
     submitted = await asyncio.to_thread(work.has_submitted, node.annotations, document, user.iri)
     sees_all = _editor(user) or submitted
-    shown: list[Annotation] = await asyncio.to_thread(
+    visible: list[Annotation] = await asyncio.to_thread(
         node.annotations.list, document=document, creator=None if sees_all else user.iri
     )
-    if coder is not None and sees_all:
+    shown = [a for a in visible if not decisions.is_suggestion(a)]
+    if coder and sees_all:
         shown = [a for a in shown if a.creator == coder]
-    view = await node.call(document_view, document, sorted({a.concept for a in shown}))
+    if concept:
+        shown = [a for a in shown if a.concept == concept]
+    suggested = [
+        a
+        for a in await asyncio.to_thread(node.annotations.list, document=document, status=SUGGESTED)
+        if decisions.is_suggestion(a)
+    ]
+    decided = await asyncio.to_thread(decisions.decisions_of, node.annotations, user.iri)
+    view = await node.call(
+        document_view, document, sorted({a.concept for a in shown + suggested + visible})
+    )
     if view is None:
         raise Problem(404, f"{document} is not a case document of this node")
     concepts = view["concepts"]
@@ -294,18 +318,92 @@ async def document_page(request: Request, iri: str, coder: str | None = None) ->
         }
         for a in shown
     ]
+    suggestions = [
+        {
+            "annotation": a,
+            "family": family(concepts.get(a.concept, {}).get("scheme")),
+            "decision": decided.get(a.iri),
+        }
+        for a in suggested
+    ]
+    interactive = request.app.state.recogito is not None and current_session(request) is not None
+    config = None
+    if interactive:
+        session = current_session(request)
+        assert session is not None
+        config = json_ld(
+            {
+                "document": document,
+                "user": user.iri,
+                "csrf": session.csrf,
+                "codebook": await node.call(codebook_list),
+                "modes": await node.call(statement_modes),
+                "pseudonyms": {a.creator: pseudonym(a.creator) for a in visible},
+                "length": len(view["text"]),
+            }
+        )
+    counts = None
+    if _editor(user):
+        counts = await asyncio.to_thread(decisions.counts, node.annotations)
     return render(
         request,
         "annotate_document.html",
         lang=lang,
         view=view,
         codes=codes,
+        suggestions=suggestions,
         segments=segments(view["text"], shown),
         label=label,
         sees_all=sees_all,
         submitted=submitted,
-        coders=sorted({pseudonym(a.creator): a.creator for a in shown}.items()),
+        coders=sorted(
+            {
+                pseudonym(a.creator): a.creator for a in visible if not decisions.is_suggestion(a)
+            }.items()
+        ),
+        concept_choices=sorted({a.concept for a in visible if not decisions.is_suggestion(a)}),
+        chosen_coder=coder or "",
+        chosen_concept=concept or "",
+        config=config,
+        counts=counts,
     )
+
+
+async def _form(request: Request, node: Node) -> tuple[User, Any]:
+    form = await request.form()
+    csrf = form.get(CSRF_FIELD)
+    user = await writer(request, node, csrf=csrf if isinstance(csrf, str) else "")
+    return user, form
+
+
+def _back(document: str, anchor: str = "suggestions") -> Response:
+    return RedirectResponse(
+        "/annotate/document?iri=" + quote(document, safe="") + "#" + anchor, status_code=303
+    )
+
+
+@router.post("/annotate/suggest")
+async def suggest_form(request: Request) -> Response:
+    """Run the suggester over the document's sections (any signed-in coder)."""
+    node = node_of(request)
+    _, form = await _form(request, node)
+    document = _iri_param(form.get("iri"), "iri")
+    await make_suggestions(node, document)
+    return _back(document)
+
+
+@router.post("/annotate/decide")
+async def decide_form(request: Request) -> Response:
+    """Accept (it becomes the coder's code) or reject a suggestion."""
+    node = node_of(request)
+    user, form = await _form(request, node)
+    document = _iri_param(form.get("iri"), "iri")
+    decision = form.get("decision")
+    if decision not in ("accept", "reject"):
+        raise Problem(422, "decision must be accept or reject", extra={"field": "decision"})
+    mode = form.get("statementMode") or None
+    await decide(node, user, form.get("suggestion"), str(decision), mode=mode)
+    return _back(document)
 
 
 @router.get("/assignments")

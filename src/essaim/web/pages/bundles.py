@@ -1,6 +1,7 @@
 """The JavaScript bundles the pages use, from the npm registry (``make setup`` installs them
 into git-ignored folders of the checkout) and served by this node, never from a CDN: YASGUI for
-the SPARQL editor, Swagger UI for the API's documentation."""
+the SPARQL editor, Swagger UI for the API's documentation, Recogito's text annotator for the
+annotation page."""
 
 from __future__ import annotations
 
@@ -46,4 +47,10 @@ SWAGGER_UI = Bundle(
     "ESSAIM_SWAGGER_UI_DIR",
     ".swagger-ui/node_modules/swagger-ui-dist",
     ("swagger-ui-bundle.js", "swagger-ui.css"),
+)
+RECOGITO = Bundle(
+    "@recogito/text-annotator",
+    "ESSAIM_RECOGITO_DIR",
+    ".recogito/node_modules/@recogito/text-annotator/dist",
+    ("text-annotator.umd.js", "text-annotator.css"),
 )

@@ -38,6 +38,7 @@ from starlette.responses import JSONResponse, Response
 
 from essaim.annotation.assignments import has_submitted
 from essaim.annotation.checks import checked
+from essaim.annotation.decisions import is_suggestion
 from essaim.annotation.jsonld import (
     MEDIA_TYPE,
     AnnotationRefused,
@@ -45,8 +46,8 @@ from essaim.annotation.jsonld import (
     parse,
     to_json,
 )
-from essaim.annotation.model import ANNOTATION_BASE, CODING_STATUS, Annotation
-from essaim.users import Role, User
+from essaim.annotation.model import ANNOTATION_BASE, CODING_STATUS, SUGGESTED, Annotation
+from essaim.users import USER_IRI_BASE, Role, User
 from essaim.web.access import user_of, writer
 from essaim.web.node import Node, node_of
 from essaim.web.problems import Problem
@@ -88,6 +89,11 @@ async def _reader(request: Request, node: Node) -> User:
             headers=_CHALLENGE,
         )
     return user
+
+
+def _is_agent(iri: str) -> bool:
+    """A software agent's IRI (a suggester), not a coder's."""
+    return not iri.startswith(USER_IRI_BASE)
 
 
 def _is_iri(value: str) -> bool:
@@ -157,9 +163,9 @@ async def _found(node: Node, key: str) -> Annotation:
 
 
 def _may_read(node: Node, user: User, annotation: Annotation) -> bool:
-    """Own annotations; everyone's for editors; others' on a document the coder has
-    submitted their coding of (blind coding until then)."""
-    if annotation.creator == user.iri or _reads_all(user):
+    """Own annotations; everyone's for editors; the suggester's (not a coder's); others' on a
+    document the coder has submitted their coding of (blind coding until then)."""
+    if annotation.creator == user.iri or _reads_all(user) or is_suggestion(annotation):
         return True
     return has_submitted(node.annotations, annotation.document, user.iri)
 
@@ -224,17 +230,19 @@ async def container(
     (an IRI, or coded / suggested)."""
     node = node_of(request)
     user = await _reader(request, node)
+    own_and_suggested = False
     if not _reads_all(user):
         submitted = document is not None and await asyncio.to_thread(
             has_submitted, node.annotations, document, user.iri
         )
-        if not submitted:
+        if not submitted and not (coder is not None and _is_agent(coder)):
             if coder is not None and coder != user.iri:
                 raise Problem(
                     403, "blind coding: a coder reads others' annotations on a document only "
                     "after submitting their own coding of it (POST /api/assignments/submit)",
                 )  # fmt: skip
             coder = user.iri
+            own_and_suggested = True
     if status is not None and ":" not in status:
         status = CODING_STATUS + status
     for name, value in (("document", document), ("coder", coder), ("concept", concept),
@@ -246,6 +254,14 @@ async def container(
     found = await asyncio.to_thread(
         node.annotations.list, document=document, creator=coder, concept=concept, status=status
     )
+    if own_and_suggested and status in (None, SUGGESTED):  # the suggester's are not a coder's
+        suggested = await asyncio.to_thread(
+            node.annotations.list, document=document, concept=concept, status=SUGGESTED
+        )
+        found = sorted(
+            found + [a for a in suggested if is_suggestion(a)],
+            key=lambda a: (a.document, a.start, a.end, a.iri),
+        )
     filters = {
         k: v
         for k, v in (
