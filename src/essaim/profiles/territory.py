@@ -1,12 +1,14 @@
 """A territory's profile: where it sits (the territories it is part of, and its parts), the
-initiatives and actors in it or in its parts, and a summary of the facts coded on those
-initiatives."""
+initiatives and actors in it or in its parts (at most 500 of each listed; the counts are
+the figures'), a summary of the facts coded on those initiatives, and its figures
+(``essaim.profiles.territory_figures``: sources, families, sectors, shares, located points)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from essaim.profiles.common import LABELS, Link, link, select, texts
+from essaim.profiles.territory_figures import TerritoryFigures, territory_figures
 from essaim.store.base import Dataset
 
 _ABOUT = """
@@ -25,7 +27,7 @@ _INITIATIVES = """
 SELECT ?x ?initiative ?il WHERE {
   ?initiative a essaim:Initiative ; essaim:territory/essaim:partOf* ?x .
   OPTIONAL { ?initiative dcterms:title ?il }
-}"""
+} LIMIT 500"""
 
 _ACTORS = f"""
 SELECT ?x ?actor ?al WHERE {{
@@ -61,6 +63,7 @@ class TerritoryProfile:
     initiatives: list[Link]
     actors: list[Link]
     coded: dict[str, list[tuple[Link, int]]]
+    figures: TerritoryFigures
 
 
 def territory_profile(store: Dataset, iri: str, lang: str) -> TerritoryProfile:
@@ -96,4 +99,5 @@ def territory_profile(store: Dataset, iri: str, lang: str) -> TerritoryProfile:
             prop: sorted(values.values(), key=lambda v: (-v[1], v[0].label.lower()))
             for prop, values in coded.items()
         },
+        figures=territory_figures(store, iri, lang),
     )

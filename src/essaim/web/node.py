@@ -42,6 +42,7 @@ from essaim.loading import load
 from essaim.network import partnership_network
 from essaim.profiles.overview import graph_table, overview
 from essaim.profiles.page import resource_page
+from essaim.profiles.territory_figures import territory_choices, territory_figures
 from essaim.resources import bundled_data
 from essaim.search import SearchIndex
 from essaim.sessions import LoginThrottle, Sessions
@@ -57,7 +58,16 @@ P = ParamSpec("P")
 #: The domain functions pages may run over the store (``Node.call``), each a page's whole data
 #: gathering; nothing else can be called in a worker.
 PAGE_FUNCTIONS = allow_list(
-    [resource_page, overview, graph_table, partnership_network, case_documents, document_view]
+    [
+        resource_page,
+        overview,
+        graph_table,
+        partnership_network,
+        case_documents,
+        document_view,
+        territory_figures,
+        territory_choices,
+    ]
 )
 #: Bounds of the cache of what pages computed (entries, bytes).
 MEMO_ENTRIES = 512
