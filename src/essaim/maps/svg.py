@@ -90,6 +90,18 @@ class _Projection:
         return self.x0 + lon * self.k * self.scale, self.y0 - lat * self.scale
 
 
+def _ring_path(ring: Sequence[tuple[float, float]], project: _Projection) -> str:
+    """A ring as path data; a ring that crosses the antimeridian (a jump of more than 180° of
+    longitude between two points) is broken there rather than drawn across the map."""
+    path, last = "", None
+    for lon, lat in ring:
+        x, y = project(lon, lat)
+        jump = last is not None and abs(lon - last) > 180
+        path += ("M" if last is None or jump else "L") + f"{number(x)},{number(y)}"
+        last = lon
+    return path if "M" in path[1:] else path + "Z"
+
+
 def _overlaps(a: Bounds, b: Bounds) -> bool:
     return a[0] <= b[2] and b[0] <= a[2] and a[1] <= b[3] and b[1] <= a[3]
 
@@ -163,8 +175,7 @@ def render_map(
         parts: list[str] = []
         for polygon in country.polygons:
             for ring in polygon:
-                points = [project(lon, lat) for lon, lat in ring]
-                parts.append("M" + "L".join(f"{number(x)},{number(y)}" for x, y in points) + "Z")
+                parts.append(_ring_path(ring, project))
         path = ET.SubElement(land, "path", d="".join(parts))
         ET.SubElement(path, "title").text = clean(country.name)
 
