@@ -182,7 +182,8 @@ def test_comparison_shares_equal_a_hand_count(app: EssaimApp) -> None:
     # barriers over the initiatives coded with one: north i1, i2; south i5
     assert _cells(html, "Unclear needs") == ["2 of 2 (100 %)", "0 of 1 (0 %)"]
     assert _cells(html, "Societal needs and challenges") == ["1 of 2 (50 %)", "1 of 1 (100 %)"]
-    assert _cells(html, "Mutual interest") == ["1 of 1 (100 %)", "0 of 0 (0 %)"]
+    # none of the south is coded with a success factor: no share, a dash
+    assert _cells(html, "Mutual interest") == ["1 of 1 (100 %)", "—"]
     assert '<option value="' + NORTH + '" selected>' in html
     assert "/compare.svg?territory=" in html
 
