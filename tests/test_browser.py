@@ -535,3 +535,34 @@ def test_sign_in_upload_through_the_form_and_forgeries_are_refused(
     page.locator("header form.signout").get_by_role("button", name="Sign out").click()
     expect(page.locator("header .account")).to_contain_text("Sign in")
     assert not [c for c in tab.context.cookies() if c["name"] == "essaim_session"]
+
+
+# -- a territory's figures and map, and a comparison ----------------------------------------------
+
+
+def test_territory_page_and_comparison(
+    kb_server: EssaimServer, open_tab: Callable[..., Tab]
+) -> None:
+    tab = open_tab()
+    page = tab.page
+    page.goto(kb_server.url + "/kb/territory/sarthe")
+    expect(page.locator("h1")).to_have_text("Sarthe")
+    families = page.locator("table.shares.families tr")
+    expect(families.first).to_be_visible()
+    assert re.search(r"\d+ of \d+", families.first.inner_text())
+    wait_for_picture(page, "figure.map img")
+    screenshot(page, "territory")
+
+    page.get_by_role("link", name="Compare with other territories").click()
+    chosen = page.locator("#compare-territories option:checked")
+    expect(chosen).to_have_count(1)
+    expect(chosen).to_have_attribute("value", SARTHE)
+    page.select_option("#compare-territories", [SARTHE, KB + "territory/argentina"])
+    page.get_by_role("button", name="Compare").click()
+    expect(page).to_have_url(re.compile(r"/compare\?territory=.*&territory="))
+    header = page.locator("table.compare thead tr").first.locator("th")
+    expect(header).to_have_text(["Value", "Argentina", "Sarthe"])  # the form's order, by name
+    expect(page.locator("tbody.families tr").nth(1)).to_contain_text(" of ")
+    wait_for_picture(page, "figure.chart img")
+    screenshot(page, "compare")
+    assert tab.errors == [] and tab.csp_violations == []

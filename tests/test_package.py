@@ -103,6 +103,8 @@ def test_installed_wheel_carries_the_data_and_works_without_a_checkout(tmp_path:
     assert (
         "essaim/annotation/data/anno.jsonld" in names
     )  # the Web Annotation context, never fetched
+    assert "essaim/maps/world_atlas/countries-110m.json" in names  # the map's outlines, and
+    assert "essaim/maps/world_atlas/LICENSE" in names  # their licence
     site = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(site)
     env = {**os.environ, "PYTHONPATH": str(site)}

@@ -34,6 +34,7 @@ from essaim.web.pages import (
     pictures,
     routes,
     search_pages,
+    territory_pages,
     uploads,
 )
 from essaim.web.pages.bundles import RECOGITO, SWAGGER_UI
@@ -99,6 +100,7 @@ def create_app(settings: Settings, store: Dataset | None = None) -> FastAPI:
     app.include_router(canned_api.router)
     app.include_router(editor.router)
     app.include_router(pictures.router)
+    app.include_router(territory_pages.router)
     app.include_router(search_pages.router)
     app.include_router(docs.router)
     app.include_router(signin.router)

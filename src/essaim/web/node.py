@@ -45,6 +45,7 @@ from essaim.loading import load
 from essaim.network import partnership_network
 from essaim.profiles.overview import graph_table, overview
 from essaim.profiles.page import resource_page
+from essaim.profiles.territory_figures import territory_choices, territory_figures
 from essaim.resources import bundled_data
 from essaim.search import SearchIndex
 from essaim.sessions import LoginThrottle, Sessions
@@ -70,6 +71,8 @@ PAGE_FUNCTIONS = allow_list(
         propose,
         codebook_list,
         statement_modes,
+        territory_figures,
+        territory_choices,
     ]
 )
 #: Bounds of the cache of what pages computed (entries, bytes).
