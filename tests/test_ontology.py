@@ -112,6 +112,7 @@ def test_alignments_reach_every_reused_vocabulary(ontology_graph: rdflib.Graph) 
 REUSED = (
     ns.RDF, ns.RDFS, ns.OWL, ns.XSD, ns.SKOS, ns.DCTERMS, ns.PROV, ns.ORG, ns.FOAF,
     ns.SCHEMA, ns.GEO, ns.OA, ns.QB, ns.SH, ns.VANN, "http://purl.org/dc/elements/1.1/",
+    ns.ESSGLOBAL,
 )  # fmt: skip
 
 
