@@ -6,7 +6,7 @@ other rows are further sites of the same project (coordinates only). The importe
 one graph (``kb/initiatives/cis-la-france-s-engage.ttl``):
 
 - each project as an ``essaim:Initiative`` (``initiative:cis-{ID CIS}``) of kind
-  ``ess-initiative``, with its title and description in French, its laureate year
+  ``listed-initiative``, with its title and description in French, its laureate year
   (``dcterms:date``), its sectors (the level-1 thematic codes through the reviewed crosswalk
   ``kb/sources/cis-carrefour-innovations-sociales/themes.tsv``), its carrier, and its territory:
   the most precise one the first row gives — the commune (or arrondissement municipal) whose
@@ -236,7 +236,7 @@ def graph(geo: Geography, items: list[Project] | None = None) -> Graph:
         g.add(node, DC("title"), text(project.title, "fr"))
         g.add(node, DC("description"), text(project.description, "fr"))
         g.add(node, DC("identifier"), ox.Literal(f"CIS {project.id}"))
-        g.add(node, E("initiativeKind"), concept("initiative-kind", "ess-initiative"))
+        g.add(node, E("initiativeKind"), concept("initiative-kind", "listed-initiative"))
         g.add(node, E("territory"), place)
         g.add(node, E("carrier"), carrier)
         if project.year:

@@ -1,7 +1,7 @@
 """The SUSY / SSEDAS map of solidarity-economy initiatives (public domain).
 
 Each of the 1,794 features becomes an ``essaim:Initiative`` (``initiative:susy-{_id}``, kind
-``ess-initiative``) carried by an ``essaim:Organisation`` of the same name
+``listed-initiative``) carried by an ``essaim:Organisation`` of the same name
 (``actor:susy-{_id}``, type not stated: the map does not say), in one graph
 (``kb/initiatives/susy-ssedas.ttl``):
 
@@ -239,7 +239,7 @@ def _initiative(
         g.add(node, DC("description"), text(d["text"], d["lang"]))
     g.add(node, DC("identifier"), ox.Literal(record["id"]))
     g.add(node, ox.NamedNode(ns.RDFS + "seeAlso"), ox.NamedNode(record["uri"]))
-    g.add(node, E("initiativeKind"), concept("initiative-kind", "ess-initiative"))
+    g.add(node, E("initiativeKind"), concept("initiative-kind", "listed-initiative"))
     g.add(node, E("territory"), country)
     g.add(node, E("carrier"), carrier)
     sectors: list[str] = []
