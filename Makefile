@@ -60,8 +60,9 @@ typecheck: $(STAMP) ## mypy (strict) over the package
 pytest: $(STAMP) ## The test suite only (and the package's examples), with its 30 slowest tests
 	$(BIN)/python -m pytest --durations=30
 
-kb: $(STAMP) ## Regenerate the generated Turtle under kb/ from the committed sources (importers)
+kb: $(STAMP) ## Regenerate the generated Turtle under kb/ from the committed sources (importers), and the full commune layer under build/
 	$(BIN)/python -m essaim.ingest.undp build
+	$(BIN)/python -m essaim.ingest.sources build
 
 docs: $(STAMP) ## Build the ontology's HTML documentation (pyLODE) into build/docs/
 	$(BIN)/essaim docs --output build/docs/ontology.html

@@ -14,7 +14,7 @@ import json
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import cast
 
 import pyoxigraph as ox
@@ -36,6 +36,7 @@ from essaim.canned import (
     run,
 )
 from essaim.cli import app
+from essaim.ingest.sources.build import FILES as SOURCE_FILES
 from essaim.loading import load
 from essaim.namespaces import CODEBOOK, ESSAIM, KB, XSD
 from essaim.resources import bundled_data
@@ -777,17 +778,35 @@ def rdflib_graph(kb_graph: rdflib.Graph) -> rdflib.Graph:
     graph = rdflib.Graph()
     for path in sorted(DATA.ontology.glob("*.ttl")) + sorted(DATA.ontology.glob("codebook/*.ttl")):
         graph.parse(path, format="turtle")
-    graph += kb_graph  # every Turtle file of kb/ (the session's parse)
+    for path in RDFLIB_KB:
+        graph.parse(path, format="turtle")
     return graph
+
+
+#: The knowledge base less the issue-13 importers' graphs (130,000 triples), on which rdflib's
+#: engine runs out of memory; pyoxigraph runs every query over them in the other tests.
+RDFLIB_KB = [
+    p
+    for p in sorted(DATA.kb.rglob("*.ttl"))
+    if PurePosixPath(p.relative_to(DATA.root).as_posix()) not in SOURCE_FILES
+]
+
+
+@pytest.fixture(scope="module")
+def rdflib_twin() -> EmbeddedStore:
+    """The same files as ``rdflib_graph``, in pyoxigraph."""
+    dataset = EmbeddedStore()
+    load(dataset, [DATA.ontology, *RDFLIB_KB], base=DATA.root, trusted=True)
+    return dataset
 
 
 @pytest.mark.parametrize("name", sorted(RDFLIB_RUNS))
 def test_rdflib_runs_it_with_the_same_number_of_rows(
-    name: str, store: EmbeddedStore, rdflib_graph: rdflib.Graph
+    name: str, rdflib_twin: EmbeddedStore, rdflib_graph: rdflib.Graph
 ) -> None:
     """Another SPARQL engine reads the query the same way (the text as it is)."""
     text = (DATA.queries / f"{name}.rq").read_text(encoding="utf-8")
-    assert len(list(rdflib_graph.query(text))) == len(solutions(store.query(text)))
+    assert len(list(rdflib_graph.query(text))) == len(solutions(rdflib_twin.query(text)))
 
 
 #: The canned queries whose rows differ over Virtuoso 7.2.5 (on the same data, the parameters
@@ -826,6 +845,7 @@ def test_a_remote_store_gives_the_same_rows(
             path for path in sorted(DATA.kb.rglob("*.ttl"))
             if "undp-accelerator-labs" not in path.parts
             and not path.name.startswith(("countries", "undp-accelerator-labs"))
+            and PurePosixPath(path.relative_to(DATA.root).as_posix()) not in SOURCE_FILES
         ]  # fmt: skip
         store = EmbeddedStore()
         load(store, [DATA.ontology, *hand_written], base=DATA.root, trusted=True)

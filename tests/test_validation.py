@@ -16,6 +16,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
+from essaim.ingest.sources.build import FILES as SOURCE_FILES
 from essaim.sources import graph_iri
 from essaim.validation import (
     ShapesGraph,
@@ -48,7 +49,9 @@ INVALID = sorted((DATA / "invalid").glob("*.ttl"))
 #: graph by graph over all of it takes minutes with pyshacl, so they compare the hand-written
 #: knowledge base and a sample of the corpus.
 GENERATED = REPO / "kb" / "cases" / "undp-accelerator-labs"
-_KB_FILES = sorted((REPO / "kb").rglob("*.ttl"))
+_KB_FILES = [  # the issue-13 importers' graphs left out (checked whole by the SPARQL engine)
+    p for p in sorted((REPO / "kb").rglob("*.ttl")) if p not in {REPO / f for f in SOURCE_FILES}
+]
 KB = [p for p in _KB_FILES if GENERATED not in p.parents] + [
     p for p in _KB_FILES if GENERATED in p.parents
 ][:2]
