@@ -10,6 +10,7 @@ import json
 import random
 from collections.abc import Iterator
 from contextlib import ExitStack
+from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
@@ -177,3 +178,28 @@ def test_classifier_suggestions_through_the_api(app: EssaimApp) -> None:
     assert "scikit-learn" in described[OWL + "versionInfo"]
     counts = app.get("/api/suggestions/counts", headers=app.auth("editor")).json()
     assert any(c["concept"] == LOW_AWARENESS and c["suggested"] >= 1 for c in counts["concepts"])
+
+
+def test_the_command_line_trains_and_refuses(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from essaim.annotation.classifier import ClassifierHolder, model_path
+    from essaim.cli import app as cli
+    from essaim.store import EmbeddedStore
+
+    store = EmbeddedStore(tmp_path / "store")
+    store.update(coded_facts_update(fixture_examples()))
+    store.close()
+    command = ["--data-dir", str(tmp_path), "annotations", "train"]
+    refused = CliRunner().invoke(cli, [*command, "--min-examples", "30"])
+    assert refused.exit_code == 1
+    assert "no concept has 30 passages" in refused.output
+    assert not model_path(tmp_path).exists()
+    result = CliRunner().invoke(cli, command)
+    assert result.exit_code == 0, result.output
+    assert "3 concepts learned, 1 left out (fewer than 20 passages)" in result.output
+    assert f"not predicted {RARE} (5)" in result.output
+    trained = ClassifierHolder(tmp_path).current()  # what a node reads back
+    assert trained is not None and trained.untrained == {RARE: 5}
+    found = trained.predict(["Les bénévoles manquent de temps"])
+    assert found[0][0].concept == LACK_OF_TIME
