@@ -203,3 +203,23 @@ def test_the_command_line_trains_and_refuses(tmp_path: Path) -> None:
     assert trained is not None and trained.untrained == {RARE: 5}
     found = trained.predict(["Les bénévoles manquent de temps"])
     assert found[0][0].concept == LACK_OF_TIME
+
+
+def test_the_page_runs_the_classifier_and_shows_its_suggestions_apart(app: EssaimApp) -> None:
+    # After the API test's training: the page's "Suggest codes" form runs it on every section.
+    before = len(app.node.annotations.list(document=DOC, creator=CLASSIFIER))
+    done = app.post(
+        "/annotate/suggest",
+        data={"iri": DOC},
+        headers=app.auth("annotator"),
+        follow_redirects=False,
+    )
+    assert done.status_code == 303, done.text
+    after = app.node.annotations.list(document=DOC, creator=CLASSIFIER)
+    assert len(after) > before
+    page = app.get("/annotate/document", params={"iri": DOC}, headers=app.auth("annotator"))
+    assert page.status_code == 200
+    suggestions = page.text.split('id="suggestion-list"', 1)[1].split("</ol>", 1)[0]
+    assert "classifier (p " in suggestions and "suggested (score " in suggestions
+    codes = page.text.split('id="suggestion-list"', 1)[0]
+    assert "classifier (p " not in codes  # apart from the codes
