@@ -89,6 +89,9 @@ class ServerSettings:
     cache_remote: bool = False
     #: How long a browser stays signed in (``essaim.sessions``), hours.
     session_hours: float = 12.0
+    #: Passages of agreed or adjudicated coded facts a concept needs before the classifier
+    #: learns it (``essaim.annotation.classifier``).
+    classifier_min_examples: int = 20
     #: SPARQL endpoints a query may call with ``SERVICE`` (each IRI exactly, or every IRI
     #: under one that ends with ``/``); none by default: ``SERVICE`` is refused.
     federation_peers: tuple[str, ...] = ()
@@ -155,6 +158,7 @@ _SERVER_ENV: dict[str, tuple[str, type]] = {
     "ESSAIM_HTML_ROWS": ("html_rows", int),
     "ESSAIM_GRAPH_BASE": ("graph_base", str),
     "ESSAIM_SESSION_HOURS": ("session_hours", float),
+    "ESSAIM_CLASSIFIER_MIN_EXAMPLES": ("classifier_min_examples", int),
 }
 
 

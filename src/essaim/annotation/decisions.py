@@ -40,18 +40,22 @@ def is_suggestion(annotation: Annotation) -> bool:
     return annotation.status == SUGGESTED and not annotation.creator.startswith(USER_IRI_BASE)
 
 
-def agent_quads(agent: str, version: str) -> list[ox.Quad]:
+def agent_quads(agent: str, version: str, label: str = SUGGESTER_LABEL) -> list[ox.Quad]:
     """The suggester described in its own graph: a ``prov:SoftwareAgent`` with its version."""
     graph, subject = ox.NamedNode(coder_graph(agent)), ox.NamedNode(agent)
     return [
         ox.Quad(subject, ox.NamedNode(RDF + "type"), ox.NamedNode(PROV + "SoftwareAgent"), graph),
-        ox.Quad(subject, ox.NamedNode(RDFS + "label"), ox.Literal(SUGGESTER_LABEL), graph),
+        ox.Quad(subject, ox.NamedNode(RDFS + "label"), ox.Literal(label), graph),
         ox.Quad(subject, ox.NamedNode(OWL + "versionInfo"), ox.Literal(version), graph),
     ]
 
 
 def store_suggestions(
-    store: AnnotationStore, found: list[Annotation], agent: str, version: str
+    store: AnnotationStore,
+    found: list[Annotation],
+    agent: str,
+    version: str,
+    label: str = SUGGESTER_LABEL,
 ) -> list[Annotation]:
     """Store the suggestions not stored yet (same agent, document, concept and passage) and
     return every one of ``found`` as stored (the existing ones keep their IRI)."""
@@ -70,7 +74,7 @@ def store_suggestions(
         else:
             out.append(old)
     if new:
-        store.put_all(new, agent_quads(agent, version))
+        store.put_all(new, agent_quads(agent, version, label))
     return out
 
 

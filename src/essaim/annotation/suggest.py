@@ -206,17 +206,16 @@ SELECT ?document ?start ?end WHERE {{
 """
 
 
-def propose(
+def passages(
     store: Dataset, document: str, start: int | None = None, end: int | None = None
-) -> list[dict[str, object]]:
-    """Suggestions for the passage ``start``–``end`` of a case document (code points), or,
-    without them, for each of its sections: JSON-able dicts (concept, scheme, score, matched,
-    start, end), white space trimmed off each passage. Empty for an unknown document."""
+) -> tuple[str, list[tuple[int, int]]] | None:
+    """The document's text and the passages to suggest codes for: ``start``–``end``, or each of
+    its sections, white space trimmed off (empty ones left out); None for an unknown document."""
     from essaim.annotation.checks import case_text
 
     case = case_text(store, document)
     if case is None:
-        return []
+        return None
     text = case.text
     if start is not None and end is not None:
         spans = [(start, end)]
@@ -229,12 +228,27 @@ def propose(
             (int(cast(ox.Literal, r["start"]).value), int(cast(ox.Literal, r["end"]).value))
             for r in rows
         ]
+    out = []
+    for left, right in spans:
+        left, right = trimmed(text, max(0, left), min(len(text), right))
+        if left < right:
+            out.append((left, right))
+    return text, out
+
+
+def propose(
+    store: Dataset, document: str, start: int | None = None, end: int | None = None
+) -> list[dict[str, object]]:
+    """Suggestions for the passage ``start``–``end`` of a case document (code points), or,
+    without them, for each of its sections: JSON-able dicts (concept, scheme, score, matched,
+    start, end), white space trimmed off each passage. Empty for an unknown document."""
+    found = passages(store, document, start, end)
+    if found is None:
+        return []
+    text, spans = found
     terms = codebook_terms(store)
     out: list[dict[str, object]] = []
     for left, right in spans:
-        left, right = trimmed(text, max(0, left), min(len(text), right))
-        if left >= right:
-            continue
         for s in suggest(terms, text[left:right]):
             out.append(
                 {

@@ -210,3 +210,42 @@ def reanchor_command() -> None:
             console.print(f"flagged (quote not found): {iri}", highlight=False, markup=False)
 
     run()
+
+
+@annotations_app.command("train")
+def train_command(
+    min_examples: Annotated[
+        int | None,
+        typer.Option(
+            "--min-examples",
+            help="Passages a concept needs to be learned (default: "
+            "ESSAIM_CLASSIFIER_MIN_EXAMPLES, else 20).",
+        ),
+    ] = None,
+) -> None:
+    """Train the classifier on the agreed and adjudicated coded facts; the node uses it in its
+    suggestions from then on (written in <data dir>/classifier)."""
+    from essaim.annotation.classifier import ClassifierError, ClassifierHolder
+    from essaim.cli import _friendly, _State, _store, console, err
+
+    @_friendly
+    def run() -> None:
+        settings = _State.settings
+        wanted = settings.server.classifier_min_examples if min_examples is None else min_examples
+        try:
+            with _store() as store:
+                trained = ClassifierHolder(settings.data_dir).train(store, wanted)
+        except ClassifierError as exc:
+            err.print(f"error: {escape(str(exc))}")
+            raise typer.Exit(1) from None
+        console.print(
+            f"trained on {trained.examples} passages: {len(trained.concepts)} concepts learned, "
+            f"{len(trained.untrained)} left out (fewer than {wanted} passages)",
+            highlight=False,
+        )
+        for concept in trained.concepts:
+            console.print(f"learned {concept} ({trained.counts[concept]})", markup=False)
+        for concept, count in trained.untrained.items():
+            console.print(f"not predicted {concept} ({count})", markup=False)
+
+    run()

@@ -23,8 +23,9 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 from starlette.requests import Request
 
 from essaim.annotation.anchoring import reanchor_all
+from essaim.annotation.classifier import ClassifierHolder
 from essaim.annotation.storage import AnnotationStore, annotations_path
-from essaim.annotation.suggest import codebook_list, propose
+from essaim.annotation.suggest import codebook_list, passages, propose
 from essaim.annotation.views import case_documents, document_view, statement_modes
 from essaim.config import Settings
 from essaim.execution import (
@@ -69,6 +70,7 @@ PAGE_FUNCTIONS = allow_list(
         case_documents,
         document_view,
         propose,
+        passages,
         codebook_list,
         statement_modes,
         territory_figures,
@@ -97,6 +99,8 @@ class Node:
         self.annotations = AnnotationStore(annotations_path(settings.data_dir))
         #: Held by annotation changes that read before they write (If-Match).
         self.annotation_lock = asyncio.Lock()
+        #: The classifier trained on this node's coded facts, when one was.
+        self.classifier = ClassifierHolder(settings.data_dir)
         self.executor: Executor
         self.modified = datetime.now(UTC)
         #: Bumped by every write: what was computed at an older generation is stale.

@@ -42,7 +42,7 @@ from essaim.web.access import user_of, writer
 from essaim.web.node import Node, node_of
 from essaim.web.pages.templating import json_ld, render
 from essaim.web.problems import Problem
-from essaim.web.protocols.suggestions import decide, make_suggestions
+from essaim.web.protocols.suggestions import classifier_suggestions, decide, make_suggestions
 from essaim.web.session_cookie import CSRF_FIELD, current_session
 
 api = APIRouter(tags=["annotations"])
@@ -384,11 +384,13 @@ def _back(document: str, anchor: str = "suggestions") -> Response:
 
 @router.post("/annotate/suggest")
 async def suggest_form(request: Request) -> Response:
-    """Run the suggester over the document's sections (any signed-in coder)."""
+    """Run the suggester (and the classifier, once trained) over the document's sections (any
+    signed-in coder)."""
     node = node_of(request)
     _, form = await _form(request, node)
     document = _iri_param(form.get("iri"), "iri")
     await make_suggestions(node, document)
+    await classifier_suggestions(node, document)
     return _back(document)
 
 

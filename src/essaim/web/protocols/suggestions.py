@@ -11,6 +11,15 @@
 - ``POST /api/suggestions/reject`` ``{"suggestion": IRI or URL}``: 200.
 - ``GET /api/suggestions/counts`` (editors): suggestions, acceptances and rejections per
   concept.
+- ``POST /api/classifier/train`` (editors): train the classifier
+  (``essaim.annotation.classifier``) on the node's agreed and adjudicated coded facts; 200 with
+  the concepts learned and those left out (``untrained``: fewer passages than
+  ``ESSAIM_CLASSIFIER_MIN_EXAMPLES``), 422 (field ``classifier``) when no concept has enough.
+  ``GET /api/classifier`` (editors): the same summary, 404 when none was trained.
+
+Once a classifier is trained, ``POST /api/suggestions`` also stores its proposals (creator the
+classifier, status suggested) and answers ``classifier``: its summary with the concepts it does
+not predict.
 
 Refusals are 422 naming the field, as for annotations: ``suggestion`` for something that is not
 a suggestion or was decided already by this coder, ``document`` for an unknown document.
@@ -27,6 +36,14 @@ from starlette.responses import JSONResponse, Response
 from essaim import __version__
 from essaim.annotation import decisions
 from essaim.annotation.checks import CONTEXT_LENGTH, case_text, check_mode
+from essaim.annotation.classifier import (
+    CLASSIFIER,
+    ClassifierError,
+    Prediction,
+    Trained,
+    classifier_label,
+    sklearn_version,
+)
 from essaim.annotation.jsonld import MAX_TEXT, AnnotationRefused, to_json
 from essaim.annotation.model import (
     ANNOTATION_BASE,
@@ -35,7 +52,7 @@ from essaim.annotation.model import (
     Annotation,
     new_annotation_iri,
 )
-from essaim.annotation.suggest import SUGGESTER, propose
+from essaim.annotation.suggest import SUGGESTER, passages, propose
 from essaim.users import Role, User
 from essaim.web.access import writer
 from essaim.web.node import Node, node_of
@@ -93,6 +110,53 @@ async def make_suggestions(
     return list(zip(stored, found, strict=True))
 
 
+async def classifier_suggestions(
+    node: Node, document: str, start: int | None = None, end: int | None = None
+) -> tuple[Trained | None, list[tuple[Annotation, Prediction]]]:
+    """The trained classifier's proposals for the passage (or the document's sections), stored
+    as its suggestions; (None, []) when no classifier was trained on this node."""
+    trained = await asyncio.to_thread(node.classifier.current)
+    if trained is None:
+        return None, []
+    found = await node.call(passages, document, start, end)
+    if found is None:
+        return trained, []
+    text, spans = found
+    predicted = await asyncio.to_thread(trained.predict, [text[a:b] for a, b in spans])
+    case = await asyncio.to_thread(case_text, node.store, document)
+    made: list[Annotation] = []
+    predictions: list[Prediction] = []
+    for (left, right), found_here in zip(spans, predicted, strict=True):
+        for p in found_here:
+            predictions.append(p)
+            made.append(
+                Annotation(
+                    iri=new_annotation_iri(),
+                    document=document,
+                    concept=p.concept,
+                    start=left,
+                    end=right,
+                    exact=text[left:right],
+                    prefix=text[max(0, left - CONTEXT_LENGTH) : left],
+                    suffix=text[right : right + CONTEXT_LENGTH],
+                    creator=CLASSIFIER,
+                    status=SUGGESTED,
+                    memo=p.reason,
+                    initiative=case.initiative if case is not None else None,
+                )
+            )
+    async with node.annotation_lock:
+        stored = await asyncio.to_thread(
+            decisions.store_suggestions,
+            node.annotations,
+            made,
+            CLASSIFIER,
+            f"{__version__} scikit-learn {sklearn_version()}",
+            classifier_label(),
+        )
+    return trained, list(zip(stored, predictions, strict=True))
+
+
 def _body(value: object) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise Problem(400, "the body must be a JSON object")
@@ -145,7 +209,15 @@ async def create(request: Request) -> Response:
         }
         for a, f in pairs
     ]
-    return JSONResponse({"suggester": SUGGESTER, "suggestions": items}, status_code=201)
+    answer: dict[str, Any] = {"suggester": SUGGESTER, "suggestions": items}
+    trained, predicted = await classifier_suggestions(node, document, start, end)
+    if trained is not None:
+        answer["classifier"] = trained.summary()
+        items += [
+            {**to_json(a, _url(request, a), context=False), "probability": p.probability}
+            for a, p in predicted
+        ]
+    return JSONResponse(answer, status_code=201)
 
 
 async def suggestion_of(node: Node, value: object) -> Annotation:
@@ -238,3 +310,35 @@ async def counts(request: Request) -> Response:
             "concepts": [{"concept": c, **n} for c, n in found.items()],
         }
     )
+
+
+async def _editor(request: Request) -> User:
+    node = node_of(request)
+    user = await _reader(request, node)
+    if user.role not in (Role.EDITOR, Role.ADMIN):
+        raise Problem(403, f"the classifier is for editors; {user.name} is an {user.role}")
+    return user
+
+
+@router.post("/api/classifier/train", summary="Train the classifier on the coded facts (editors)")
+async def train_classifier(request: Request) -> Response:
+    node = node_of(request)
+    await _editor(request)
+    await writer(request, node)
+    try:
+        trained = await asyncio.to_thread(
+            node.classifier.train, node.store, node.settings.server.classifier_min_examples
+        )
+    except ClassifierError as exc:
+        raise _refused(AnnotationRefused("classifier", str(exc))) from None
+    return JSONResponse(trained.summary())
+
+
+@router.get("/api/classifier", summary="The trained classifier's concepts (editors)")
+async def classifier_summary(request: Request) -> Response:
+    node = node_of(request)
+    await _editor(request)
+    trained = await asyncio.to_thread(node.classifier.current)
+    if trained is None:
+        raise Problem(404, "no classifier was trained on this node (POST /api/classifier/train)")
+    return JSONResponse(trained.summary())

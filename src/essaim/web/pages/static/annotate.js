@@ -79,13 +79,24 @@
   function marked() {
     container.setAttribute("data-highlights", String(shown));
   }
-  fetch(CONTAINER + "?" + new URLSearchParams({ document: config.document }), {
-    credentials: "same-origin", headers: { Accept: MEDIA_TYPE }
-  }).then(function (response) {
-    if (!response.ok) throw new Error("HTTP " + response.status);
-    return response.json();
-  }).then(function (collection) {
-    var items = (collection.first && collection.first.items) || [];
+  function fetchJson(url) {
+    return fetch(url, {
+      credentials: "same-origin", headers: { Accept: MEDIA_TYPE }
+    }).then(function (response) {
+      if (!response.ok) throw new Error("HTTP " + response.status);
+      return response.json();
+    });
+  }
+  // Every page of the collection (the container pages by 200), following "next".
+  function allItems(page, items) {
+    items = items.concat(page.items || []);
+    return page.next ? fetchJson(page.next).then(function (p) { return allItems(p, items); })
+                     : items;
+  }
+  fetchJson(CONTAINER + "?" + new URLSearchParams({ document: config.document }))
+  .then(function (collection) {
+    return allItems(collection.first || {}, []);
+  }).then(function (items) {
     var coded = items.filter(function (a) {
       return a.codingStatus !== CODEBOOK + "coding-status/suggested" && a.anchored !== false;
     });
