@@ -43,12 +43,36 @@ def listing(store: Dataset, kind: str, lang: str) -> list[Link]:
     )
 
 
+#: The initiatives for the home page: the cases first (no kind, or an ESS initiative), then the
+#: experiments, then the records of directories and maps, at most a few hundred.
+_KINDS = ns.CODEBOOK + "initiative-kind/"
+_INITIATIVES = f"""
+SELECT ?item ?label ?rank WHERE {{
+  {{ SELECT ?item (MIN(?r) AS ?rank) WHERE {{
+      ?item a essaim:Initiative .
+      OPTIONAL {{ ?item essaim:initiativeKind ?kind }}
+      BIND (IF(!BOUND(?kind) || ?kind = <{_KINDS}ess-initiative>, 0,
+               IF(?kind = <{_KINDS}accelerator-lab-experiment>, 1, 2)) AS ?r)
+    }} GROUP BY ?item ORDER BY ?rank ?item LIMIT 400 }}
+  OPTIONAL {{ ?item dcterms:title|skos:prefLabel|rdfs:label ?label }}
+}}"""
+
+
+def initiatives(store: Dataset, lang: str) -> list[Link]:
+    """A few hundred initiatives, the cases first, each group by label."""
+    rows = select(store, _INITIATIVES)
+    labels = texts(rows, "item", "label")
+    ranks = {r["item"].value: int(r["rank"].value) for r in rows if r["item"].is_iri}
+    links = [Link(i, labels[i].get(lang) if i in labels else local_name(i)) for i in ranks]
+    return sorted(links, key=lambda item: (ranks[item.iri], item.label.lower()))
+
+
 def overview(store: Dataset, lang: str) -> Overview:
     records = read_records(store)
     return Overview(
         summary=summarise(store),
         modified=max((r.ended for r in records.values()), default=None),
-        initiatives=listing(store, ns.ESSAIM + "Initiative", lang),
+        initiatives=initiatives(store, lang),
         territories=listing(store, ns.ESSAIM + "Territory", lang)[:60],
     )
 
