@@ -5,10 +5,11 @@ graph scopes; a write authenticated by the cookie must also carry the session's 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 from fastapi import Request
 
-from essaim.users import User
+from essaim.users import Role, User
 from essaim.web.node import Node
 from essaim.web.problems import Problem
 from essaim.web.session_cookie import COOKIE, require_csrf, session_of
@@ -76,3 +77,21 @@ async def writer(request: Request, node: Node, csrf: str | None = None) -> User:
         )
     await require_csrf(request, session, csrf)
     return session.user
+
+
+def require_editor(user: User, action: str) -> None:
+    """403 unless ``user`` is an editor or an admin (``action``: what they may not do)."""
+    if user.role not in (Role.EDITOR, Role.ADMIN):
+        raise Problem(403, f"{user.name} ({user.role}) may not {action}: an editor or an admin may")
+
+
+def graph_scope_check(user: User) -> Callable[[list[str]], None]:
+    """A check that ``user`` may write every graph of a list: 403 naming the first they may not."""
+
+    def check(graphs: list[str]) -> None:
+        for graph in graphs:
+            if not user.may_write_graph(graph):
+                scope = f"the graphs under {user.graphs}" if user.graphs else "no graphs"
+                raise Problem(403, f"{user.name} ({user.role}) may write {scope}, not {graph}")
+
+    return check

@@ -13,7 +13,6 @@ column, what to fix) in the request's language; nothing is written.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -24,8 +23,7 @@ from starlette.responses import JSONResponse, Response
 from essaim.loading import LoadError
 from essaim.publishing.importer import MAX_FILES, ImportResult, import_csv
 from essaim.publishing.problems import CsvRefused
-from essaim.users import Role, User
-from essaim.web.access import writer
+from essaim.web.access import graph_scope_check, require_editor, writer
 from essaim.web.node import Node, node_of
 from essaim.web.pages.i18n import language_of, words
 from essaim.web.pages.templating import render
@@ -35,23 +33,6 @@ from essaim.web.signin import error_page, field, read_form
 
 router = APIRouter(include_in_schema=False)
 api = APIRouter(tags=["ingest"])
-
-
-def _editor(user: User) -> None:
-    if user.role not in (Role.EDITOR, Role.ADMIN):
-        raise Problem(
-            403, f"{user.name} ({user.role}) may not import CSV files: an editor or an admin may"
-        )
-
-
-def _authorise(user: User) -> Callable[[list[str]], None]:
-    def check(graphs: list[str]) -> None:
-        for graph in graphs:
-            if not user.may_write_graph(graph):
-                scope = f"the graphs under {user.graphs}" if user.graphs else "no graphs"
-                raise Problem(403, f"{user.name} ({user.role}) may write {scope}, not {graph}")
-
-    return check
 
 
 async def _files(form: FormData) -> list[tuple[str, bytes]]:
@@ -66,7 +47,7 @@ async def _run(request: Request, node: Node, lang: str) -> ImportResult:
     form = await read_form(request, max_files=MAX_FILES)
     try:
         user = await writer(request, node, csrf=field(form, CSRF_FIELD))
-        _editor(user)
+        require_editor(user, "import CSV files")
         files = await _files(form)
     finally:
         await form.close()
@@ -76,7 +57,7 @@ async def _run(request: Request, node: Node, lang: str) -> ImportResult:
         "name": name,
         "territory": field(form, "territory").strip() or None,
         "dry_run": dry_run,
-        "authorise": _authorise(user),
+        "authorise": graph_scope_check(user),
         "user": user.iri,
     }
     try:

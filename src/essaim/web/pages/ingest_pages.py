@@ -13,7 +13,6 @@ would break it); nothing is written.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -24,8 +23,7 @@ from essaim.ingest.ingester import IngestResult, ingest
 from essaim.ingest.readers import IngestError
 from essaim.ingest.templates import TemplateError, bundled_templates, templates_dir
 from essaim.loading import LoadError, SourceInvalid
-from essaim.users import Role, User
-from essaim.web.access import writer
+from essaim.web.access import graph_scope_check, require_editor, writer
 from essaim.web.node import Node, node_of
 from essaim.web.pages.i18n import language_of, words
 from essaim.web.pages.templating import render
@@ -40,24 +38,6 @@ api = APIRouter(tags=["ingest"])
 MAX_FILES = 20
 
 
-def _editor(user: User) -> None:
-    if user.role not in (Role.EDITOR, Role.ADMIN):
-        raise Problem(
-            403, f"{user.name} ({user.role}) may not ingest case documents: an editor or an "
-            "admin may",
-        )  # fmt: skip
-
-
-def _authorise(user: User) -> Callable[[list[str]], None]:
-    def check(graphs: list[str]) -> None:
-        for graph in graphs:
-            if not user.may_write_graph(graph):
-                scope = f"the graphs under {user.graphs}" if user.graphs else "no graphs"
-                raise Problem(403, f"{user.name} ({user.role}) may write {scope}, not {graph}")
-
-    return check
-
-
 async def _files(form: FormData) -> list[tuple[str, bytes]]:
     uploads = [f for f in form.getlist("file") if isinstance(f, UploadFile)]
     if not uploads:
@@ -70,7 +50,7 @@ async def _run(request: Request, node: Node) -> tuple[IngestResult, bool]:
     form = await read_form(request, max_files=MAX_FILES)
     try:
         user = await writer(request, node, csrf=field(form, CSRF_FIELD))
-        _editor(user)
+        require_editor(user, "ingest case documents")
         files = await _files(form)
     finally:
         await form.close()
@@ -84,7 +64,7 @@ async def _run(request: Request, node: Node) -> tuple[IngestResult, bool]:
         "template": template,
         "territory": field(form, "territory").strip() or None,
         "dry_run": dry_run,
-        "authorise": _authorise(user),
+        "authorise": graph_scope_check(user),
         "user": user.iri,
     }
     try:
