@@ -215,6 +215,17 @@ def boolean(value: bool) -> ox.Literal:
     return ox.Literal("true" if value else "false", datatype=XSD_BOOL)
 
 
+def grouped_turtle(triples: Iterable[ox.Triple], header: str, prefixes: dict[str, str]) -> bytes:
+    """Turtle of a generated file: ``header`` (comment lines), then each subject's triples
+    together, subjects in order of first mention (the same bytes on every run)."""
+    grouped: dict[ox.NamedNode | ox.BlankNode | ox.Triple, list[ox.Triple]] = {}
+    for triple in triples:
+        grouped.setdefault(triple.subject, []).append(triple)
+    ordered = [t for group in grouped.values() for t in group]
+    body = ox.serialize(ordered, format=ox.RdfFormat.TURTLE, prefixes=prefixes) or b""
+    return header.encode() + b"\n" + body
+
+
 def turtle(triples: Iterable[ox.Triple]) -> str:
     """Turtle with essaim's prefixes."""
     data = ox.serialize(list(triples), format=ox.RdfFormat.TURTLE, prefixes=prefixes())

@@ -13,16 +13,27 @@ import pyoxigraph as ox
 
 from essaim import __version__
 from essaim import namespaces as ns
-from essaim.ingest.undp.crosswalks import slugify
+from essaim.ingest.rdf import DC, RDF_TYPE, E, concept, grouped_turtle
+from essaim.ingest.undp.crosswalks import read_tsv, slugify
 from essaim.ingest.undp.personal import EMAIL, EMAIL_MARK, PHONE_MARK, phone_spans
 from essaim.sources import graph_iri
 
-__all__ = ["Graph", "Metadata", "read_tsv", "scrub", "slugify", "text"]
+__all__ = [
+    "DC",
+    "RDF_TYPE",
+    "E",
+    "Graph",
+    "Metadata",
+    "concept",
+    "read_tsv",
+    "scrub",
+    "slugify",
+    "text",
+]
 
 KB = ns.KB
 TERRITORY = KB + "territory/"
 ACTOR = KB + "actor/"
-RDF_TYPE = ox.NamedNode(ns.RDF + "type")
 WKT = ox.NamedNode(ns.GEO + "wktLiteral")
 
 PREFIXES = {
@@ -53,24 +64,12 @@ PREFIXES = {
 }
 
 
-def E(local: str) -> ox.NamedNode:
-    return ox.NamedNode(ns.ESSAIM + local)
-
-
-def DC(local: str) -> ox.NamedNode:
-    return ox.NamedNode(ns.DCTERMS + local)
-
-
 def SKOS(local: str) -> ox.NamedNode:
     return ox.NamedNode(ns.SKOS + local)
 
 
 def PROV(local: str) -> ox.NamedNode:
     return ox.NamedNode(ns.PROV + local)
-
-
-def concept(scheme: str, local: str) -> ox.NamedNode:
-    return ox.NamedNode(f"{ns.CODEBOOK}{scheme}/{local}")
 
 
 def territory(local: str) -> ox.NamedNode:
@@ -96,13 +95,6 @@ def scrub(value: str) -> str:
     for start, end in reversed(spans):
         value = value[:start] + PHONE_MARK + value[end:]
     return value
-
-
-def read_tsv(path: Path) -> list[dict[str, str]]:
-    """A reviewed table: tab-separated, a header line, lines starting with "#" are comments."""
-    with path.open(encoding="utf-8", newline="") as handle:
-        lines = [line for line in handle if not line.startswith("#")]
-    return [dict(row) for row in csv.DictReader(lines, delimiter="\t")]
 
 
 def write_tsv(path: Path, header: list[str], rows: Iterable[list[str]], comment: str) -> None:
@@ -175,12 +167,7 @@ class Graph:
 
     def turtle(self, header: str) -> bytes:
         """Turtle with each subject's triples together, subjects in order of first mention."""
-        grouped: dict[ox.NamedNode, list[ox.Triple]] = {}
-        for triple in self.triples:
-            grouped.setdefault(triple.subject, []).append(triple)  # type: ignore[arg-type]
-        ordered = [t for triples in grouped.values() for t in triples]
-        body = ox.serialize(ordered, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES) or b""
-        return header.encode() + b"\n" + body
+        return grouped_turtle(self.triples, header, PREFIXES)
 
 
 def header(command: str, extracts: str) -> str:

@@ -111,12 +111,7 @@ class Triples(CaseGraph):
 
     def turtle(self, header: str) -> bytes:
         """Turtle with each subject's triples together, subjects in order of first mention."""
-        grouped: dict[ox.NamedNode, list[ox.Triple]] = {}
-        for triple in self.items:
-            grouped.setdefault(triple.subject, []).append(triple)  # type: ignore[arg-type]
-        ordered = [triple for triples in grouped.values() for triple in triples]
-        body = ox.serialize(ordered, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES) or b""
-        return header.encode() + b"\n" + body
+        return rdf.grouped_turtle(self.items, header, PREFIXES)
 
 
 def page_url(page: str | None) -> ox.NamedNode:
