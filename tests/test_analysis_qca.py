@@ -117,7 +117,15 @@ def test_the_frequency_threshold_turns_thin_rows_into_remainders() -> None:
     assert table.rows[5].output == "?" and table.rows[5].n == 1  # Estonia alone
     assert [r.minterm for r in table.positive_rows] == [21, 23, 31]
     assert table.diversity().below_frequency == 3  # EE, AU, DE
-    assert "too few cases for 3" in table.diversity().statement()
+    assert (
+        table.diversity()
+        .statement()
+        .endswith(
+            "26 are treated as logical remainders: 23 without any case and 3 with fewer cases than "
+            "the frequency threshold."
+        )
+    )
+    assert "3 avec moins de cas que le seuil" in table.diversity().statement("fr")
 
 
 def test_tied_minimal_covers_are_all_returned() -> None:

@@ -252,24 +252,30 @@ class Diversity:
         return self.observed / self.possible
 
     def statement(self, lang: str = "en") -> str:
+        """Limited diversity in one sentence, in English or French (``lang="fr"``)."""
         share = f"{100 * self.share_observed:.0f}"
+        empty = self.possible - self.observed
         if lang == "fr":
             text = (
                 f"{self.conditions} conditions donnent {self.possible} configurations possibles ; "
                 f"les {self.cases} cas en présentent {self.observed} ({share} %) ; "
-                f"{self.remainders} sont des rémanents logiques (sans cas"
             )
-            if self.below_frequency:
-                text += f", ou avec trop peu de cas pour {self.below_frequency} d'entre eux"
-            return text + ")."
+            if not self.below_frequency:
+                return text + f"{empty} sont des rémanents logiques (sans cas)."
+            return text + (
+                f"{self.remainders} sont traitées comme des rémanents logiques : {empty} sans "
+                f"cas et {self.below_frequency} avec moins de cas que le seuil de fréquence."
+            )
         text = (
             f"{self.conditions} conditions give {self.possible} possible configurations; "
             f"the {self.cases} cases show {self.observed} of them ({share}%); "
-            f"{self.remainders} are logical remainders (no case"
         )
-        if self.below_frequency:
-            text += f", or too few cases for {self.below_frequency} of them"
-        return text + ")."
+        if not self.below_frequency:
+            return text + f"{empty} are logical remainders (no case)."
+        return text + (
+            f"{self.remainders} are treated as logical remainders: {empty} without any case and "
+            f"{self.below_frequency} with fewer cases than the frequency threshold."
+        )
 
 
 @dataclass(frozen=True)
