@@ -5,10 +5,13 @@ are published; then contradictory rows, calibration by declared rules, and the e
 from __future__ import annotations
 
 import csv
+import itertools
 import math
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from essaim.analysis import qca
 
@@ -143,6 +146,16 @@ def test_tied_minimal_covers_are_all_returned() -> None:
     assert all(len(s.terms) == 3 for s in result.solutions)
 
 
+def test_a_chart_too_large_to_solve_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    positive = {0, 1, 2, 5, 6, 7}  # the cyclic chart: no essential implicant, a real search
+    data = {f"c{m}": {"A": m >> 2 & 1, "B": m >> 1 & 1, "C": m & 1, "Y": int(m in positive)}
+            for m in range(8)}  # fmt: skip
+    table = qca.truth_table(data, ("A", "B", "C"), "Y")
+    monkeypatch.setattr(qca, "MAX_COVERS", 3)
+    with pytest.raises(qca.QCAError, match=r"too large to list every minimal solution \(6 cand"):
+        qca.minimise(table)
+
+
 def test_no_positive_case_is_refused_with_what_was_found() -> None:
     data = {case: {**values, "SURV": 0} for case, values in lipset().items()}
     table = qca.truth_table(data, CONDITIONS, "SURV")
@@ -252,3 +265,71 @@ def test_wilson_interval() -> None:
     assert high == 1.0 and low == pytest.approx(0.8389, abs=1e-4)
     with pytest.raises(qca.QCAError, match="not a share"):
         qca.wilson_interval(3, 2)
+
+
+def _brute_force(
+    table: qca.TruthTable, remainders: bool
+) -> tuple[set[qca.Term], list[set[qca.Term]]]:
+    """The prime implicants and the minimal covers found by listing every term (3^k) and every
+    combination: no Quine–McCluskey, no branch and bound."""
+    width = len(table.conditions)
+    on = {r.minterm for r in table.positive_rows}
+    allowed = on | ({r.minterm for r in table.remainders} if remainders else set())
+    configurations = {m: table.rows[m].configuration for m in range(2**width)}
+    terms = [qca.Term(t) for t in itertools.product((0, 1, None), repeat=width)]
+    implicants = {
+        t for t in terms
+        if {m for m, c in configurations.items() if t.covers(c)} <= allowed
+    }  # fmt: skip
+
+    def wider(u: qca.Term, t: qca.Term) -> bool:
+        return u != t and all(
+            a is None or a == b for a, b in zip(u.literals, t.literals, strict=True)
+        )
+
+    primes = {t for t in implicants if not any(wider(u, t) for u in implicants)}
+    useful = [t for t in primes if any(t.covers(configurations[m]) for m in on)]
+    for size in range(1, len(useful) + 1):
+        covers = [
+            set(combo) for combo in itertools.combinations(useful, size)
+            if all(any(t.covers(configurations[m]) for t in combo) for m in on)
+        ]  # fmt: skip
+        if covers:
+            return set(useful), covers
+    raise AssertionError("no cover")
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    width=st.integers(min_value=1, max_value=4),
+    cases=st.lists(st.tuples(st.integers(0, 15), st.booleans()), min_size=1, max_size=14),
+    remainders=st.booleans(),
+    incl_cut=st.sampled_from([1.0, 0.75, 0.5]),
+)
+def test_minimisation_agrees_with_brute_force(
+    width: int, cases: list[tuple[int, bool]], remainders: bool, incl_cut: float
+) -> None:
+    conditions = [f"C{i}" for i in range(width)]
+    data = {
+        f"case{n}": {
+            **dict(zip(conditions, qca._configuration(m % 2**width, width), strict=True)),
+            "Y": int(y),
+        }
+        for n, (m, y) in enumerate(cases)
+    }
+    table = qca.truth_table(data, conditions, "Y", incl_cut=incl_cut)
+    if not table.positive_rows:
+        with pytest.raises(qca.QCAError, match="nothing to minimise"):
+            qca.minimise(table, remainders=remainders)
+        return
+    result = qca.minimise(table, remainders=remainders)
+    primes, covers = _brute_force(table, remainders)
+    assert set(result.prime_implicants) == primes
+    assert {frozenset(s.terms) for s in result.solutions} == {frozenset(c) for c in covers}
+    assert len(result.solutions) == len(covers)
+    for solution in result.solutions:
+        assert solution.coverage is not None and solution.consistency is not None
+        positive = set(table.positive_cases)
+        covered = {c for f in solution.fits for c in f.cases}
+        assert solution.coverage == pytest.approx(len(covered & positive) / len(positive))
+        assert solution.consistency == pytest.approx(len(covered & positive) / len(covered))

@@ -37,7 +37,6 @@ import math
 import numbers
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from itertools import combinations
 from typing import Literal
 
 #: A raw value before calibration: a number, a label, several labels, or nothing.
@@ -47,8 +46,8 @@ Output = Literal["1", "0", "?"]
 
 #: Conditions beyond this make a truth table too large to list (2^k rows).
 MAX_CONDITIONS = 16
-#: Candidate covers examined before the prime implicant chart is declared too large.
-MAX_COVERS = 2_000_000
+#: Steps of the exact cover search before the prime implicant chart is declared too large.
+MAX_COVERS = 100_000
 
 
 class QCAError(ValueError):
@@ -428,7 +427,7 @@ def truth_table(
 # ---------------------------------------------------------------------------- minimisation
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class Term:
     """A conjunction: for each condition 1 (present), 0 (absent) or None (eliminated)."""
 
@@ -457,22 +456,19 @@ def _sort_key(term: Term) -> tuple[tuple[int, int], ...]:
 
 
 def prime_implicants(minterms: Iterable[int], width: int) -> list[Term]:
-    """Quine–McCluskey: merge implicants differing in one literal until none merges; those
-    never merged are the prime implicants."""
-    current = {tuple(_configuration(m, width)) for m in minterms}
-    level: set[tuple[int | None, ...]] = set(current)
+    """Quine–McCluskey: merge implicants that differ in one literal (same eliminated
+    conditions, one 0 against a 1) until none merges; those never merged are the prime
+    implicants. Each merge is found by a lookup, not by comparing every pair."""
+    level: set[tuple[int | None, ...]] = {_configuration(m, width) for m in minterms}
     primes: set[tuple[int | None, ...]] = set()
     while level:
         merged: set[tuple[int | None, ...]] = set()
         used: set[tuple[int | None, ...]] = set()
-        items = sorted(level, key=lambda t: tuple(-1 if v is None else v for v in t))
-        for a, b in combinations(items, 2):
-            diff = [i for i in range(width) if a[i] != b[i]]
-            if len(diff) == 1 and a[diff[0]] is not None and b[diff[0]] is not None:
-                new = list(a)
-                new[diff[0]] = None
-                merged.add(tuple(new))
-                used.update((a, b))
+        for a in level:
+            for i, v in enumerate(a):
+                if v == 0 and (b := (*a[:i], 1, *a[i + 1 :])) in level:
+                    merged.add((*a[:i], None, *a[i + 1 :]))
+                    used.update((a, b))
         primes |= level - used
         level = merged
     return sorted((Term(p) for p in primes), key=_sort_key)
@@ -561,33 +557,63 @@ def _minimal_covers(
     chart: Mapping[Term, tuple[int, ...]], positive: Sequence[int]
 ) -> list[frozenset[Term]]:
     """Every cover of ``positive`` with the fewest prime implicants: the essential ones, then
-    the smallest combinations of the others that cover the rest."""
-    essential = {
-        next(iter(owners))
-        for m in positive
-        if len(owners := [p for p, covered in chart.items() if m in covered]) == 1
-    }
-    rest = set(positive) - {m for p in essential for m in chart[p]}
+    an exact branch-and-bound search over the others (branching on the uncovered minterm that
+    the fewest implicants cover), keeping every cover of the minimal size."""
+    owners = {m: [p for p, covered in chart.items() if m in covered] for m in positive}
+    essential = frozenset(found[0] for found in owners.values() if len(found) == 1)
+    rest = frozenset(positive) - {m for p in essential for m in chart[p]}
     if not rest:
-        return [frozenset(essential)]
-    candidates = sorted(
-        (p for p in chart if p not in essential and set(chart[p]) & rest), key=_sort_key
+        return [essential]
+    bit = {m: 1 << i for i, m in enumerate(sorted(rest))}
+    masks = {p: sum(bit[m] for m in chart[p] if m in rest) for p in chart if p not in essential}
+    masks = {p: mask for p, mask in masks.items() if mask}
+    candidates = sorted(masks, key=_sort_key)
+    by_minterm = {b: [p for p in candidates if masks[p] & b] for b in bit.values()}
+    largest = max(mask.bit_count() for mask in masks.values())
+    best = len(masks)
+    found: set[frozenset[Term]] = set()
+    nodes = 0
+
+    def search(uncovered: int, chosen: frozenset[Term], excluded: frozenset[Term]) -> None:
+        # ``excluded``: implicants an earlier sibling branch already tried, so that each set
+        # of implicants is reached once
+        nonlocal best, nodes
+        nodes += 1
+        if nodes > MAX_COVERS:
+            raise QCAError(
+                f"the prime implicant chart is too large to list every minimal solution "
+                f"({len(masks)} candidate implicants, over {MAX_COVERS} search steps): use "
+                "fewer conditions"
+            )
+        if not uncovered:
+            if len(chosen) < best:
+                best = len(chosen)
+                found.clear()
+            if len(chosen) == best:
+                found.add(chosen)
+            return
+        if len(chosen) + -(-uncovered.bit_count() // largest) > best:
+            return
+        options: list[Term] | None = None
+        bits = uncovered
+        while bits:  # the uncovered minterm with the fewest implicants left to cover it
+            low = bits & -bits
+            bits ^= low
+            open_ = [p for p in by_minterm[low] if p not in excluded and p not in chosen]
+            if not open_:
+                return
+            if options is None or len(open_) < len(options):
+                options = open_
+        tried: set[Term] = set()
+        for p in options or []:
+            search(uncovered & ~masks[p], chosen | {p}, excluded | tried)
+            tried.add(p)
+
+    search(sum(bit.values()), frozenset(), frozenset())
+    return sorted(
+        (essential | cover for cover in found),
+        key=lambda cover: sorted(_sort_key(t) for t in cover),
     )
-    examined = 0
-    for size in range(1, len(candidates) + 1):
-        found = []
-        for combo in combinations(candidates, size):
-            examined += 1
-            if examined > MAX_COVERS:
-                raise QCAError(
-                    f"the prime implicant chart is too large to solve exactly ({len(candidates)} "
-                    "candidate implicants): use fewer conditions"
-                )
-            if rest <= {m for p in combo for m in chart[p]}:
-                found.append(frozenset(essential | set(combo)))
-        if found:
-            return found
-    raise AssertionError("the prime implicants always cover the positive minterms")
 
 
 def _covered_cases(table: TruthTable, term: Term) -> set[str]:
