@@ -10,7 +10,7 @@ import math
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from essaim.analysis import qca
@@ -299,7 +299,7 @@ def _brute_force(
     raise AssertionError("no cover")
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     width=st.integers(min_value=1, max_value=4),
     cases=st.lists(st.tuples(st.integers(0, 15), st.booleans()), min_size=1, max_size=14),
