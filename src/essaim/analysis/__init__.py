@@ -1,0 +1,2 @@
+"""Analysis helpers for the research notebooks (pandas, matplotlib, networkx come with the
+``analysis`` extra)."""
