@@ -183,6 +183,22 @@ def test_heatmap_and_timeline() -> None:
     )
 
 
+def test_a_network_is_a_vega_force_layout() -> None:
+    chart = Chart("network", {"source": "b", "target": "f", "weight": "k"}, {}, {})
+    pairs = [("Time", "Trust", "2"), ("Time", "Money", "1"), ("Space", "Trust", "3")]
+    view = build(chart, {"en": "N"}, [{"b": b, "f": f, "k": k} for b, f, k in pairs], "en")
+    assert view.spec["$schema"].endswith("/vega/v6.json") and view.drawn == 4
+    nodes, links = (data["values"] for data in view.spec["data"])
+    assert nodes == [{"name": "Time", "side": "b"}, {"name": "Trust", "side": "f"},
+                     {"name": "Money", "side": "f"}, {"name": "Space", "side": "b"}]  # fmt: skip
+    assert links == [{"source": 0, "target": 1, "weight": 2.0},
+                     {"source": 0, "target": 2, "weight": 1.0},
+                     {"source": 3, "target": 1, "weight": 3.0}]  # fmt: skip
+    assert view.description == (
+        "A network of 3 links between 2 values of b and 2 of f; most connected: Time (2 links)."
+    )
+
+
 def test_the_bundled_queries_declare_charts() -> None:
     charts = {name: q.chart.kind for name, q in bundled_queries().items() if q.chart}
     assert charts["barriers-by-territory"] == "heatmap"
@@ -190,6 +206,7 @@ def test_the_bundled_queries_declare_charts() -> None:
     assert charts["codes-by-section"] == "stacked-bar"
     assert charts["action-timeline"] == "timeline"
     assert charts["bridging-actors"] == "bar"
+    assert charts["co-occurring-barriers-and-success-factors"] == "network"
 
 
 @pytest.mark.data("kb")

@@ -60,6 +60,7 @@ CHART_KINDS: Final[dict[str, tuple[tuple[str, ...], tuple[str, ...]]]] = {
     "stacked-bar": (("x", "y", "group"), ("n", "count", "facet")),
     "heatmap": (("x", "y", "color"), ("n", "count")),
     "timeline": (("x", "y"), ("group",)),
+    "network": (("source", "target"), ("weight",)),
 }
 #: What a canned query's name (its file name without ``.rq``) looks like.
 QUERY_NAME: Final = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")

@@ -10,7 +10,8 @@ single-hue ramp (heatmaps), both readable by colour-blind readers; nothing is to
 alone (labels, legends, the description and the table beside the chart).
 
 The spec is plain data (inline values, no expressions, no URLs to load), so the page draws it
-under the strict Content-Security-Policy with vega-embed's expression interpreter.
+under the strict Content-Security-Policy with vega-embed's expression interpreter. A network is
+a Vega spec (a force layout, which Vega-Lite cannot draw); vega-embed draws both.
 """
 
 from __future__ import annotations
@@ -31,6 +32,9 @@ MAX_CATEGORIES: Final = 30
 OKABE_ITO: Final = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00",
                     "#F0E442", "#000000")  # fmt: skip
 SCHEMA: Final = "https://vega.github.io/schema/vega-lite/v6.json"
+VEGA_SCHEMA: Final = "https://vega.github.io/schema/vega/v6.json"
+#: At most this many nodes are drawn in a network (those with the most links).
+MAX_NODES: Final = 60
 _LIST_LIMIT = 8
 
 _WORDS: Final[dict[str, dict[str, str]]] = {
@@ -59,6 +63,9 @@ _WORDS: Final[dict[str, dict[str, str]]] = {
         "fewer": "fewer than {few}",
         "no_label": "(no label)",
         "semi": "; ",
+        "network": "A network of {k} links between {s} values of {source} and {t} of {target}",
+        "connected": "most connected: {what} ({k} links)",
+        "nodes_capped": "only the {k} most connected of {total} nodes are drawn",
     },
     "fr": {
         "bar": "{k} barres de {y} par {x}",
@@ -86,6 +93,9 @@ _WORDS: Final[dict[str, dict[str, str]]] = {
         "fewer": "moins de {few}",
         "no_label": "(sans libellé)",
         "semi": " ; ",
+        "network": "Un réseau de {k} liens entre {s} valeurs de {source} et {t} de {target}",
+        "connected": "le plus relié : {what} ({k} liens)",
+        "nodes_capped": "seuls les {k} nœuds les plus reliés sur {total} sont dessinés",
     },
 }
 
@@ -169,6 +179,8 @@ def build(
     lead = in_language(chart.description, lang) if chart.description else ""
     if chart.kind == "timeline":
         view = _timeline(chart, rows, lang, w, title)
+    elif chart.kind == "network":
+        view = _network(chart, rows, lang, w, title)
     elif chart.kind == "heatmap":
         view = _heatmap(chart, rows, lang, w, title)
     else:
@@ -178,16 +190,16 @@ def build(
     if truncated:
         sentences.append(w["truncated"].format(k=len(rows)))
     description = ". ".join(s for s in sentences if s) + "."
+    config: dict[str, Any] = {"range": {"category": list(OKABE_ITO)}}
+    if chart.kind != "network":  # Vega-Lite's settings (a network is a Vega spec)
+        config["font"] = "system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif"
+        config["axis"] = {"labelLimit": 260}
     spec: dict[str, Any] = {
-        "$schema": SCHEMA,
+        "$schema": VEGA_SCHEMA if chart.kind == "network" else SCHEMA,
         "title": title,
         "description": description,
         "background": "#ffffff",
-        "config": {
-            "range": {"category": list(OKABE_ITO)},
-            "font": "system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif",
-            "axis": {"labelLimit": 260},
-        },
+        "config": config,
         **view.pop("spec"),
     }
     return ChartView(chart.kind, spec, title, description, **view)
@@ -464,3 +476,89 @@ def _timeline(
         encoding["color"] = {"field": group, "type": "nominal", "title": group}
     spec = {"data": {"values": values}, "width": 480, **point, "encoding": encoding}
     return {"spec": spec, "sentences": sentences, "drawn": len(values)}
+
+
+# -- network ----------------------------------------------------------------------------------
+
+
+def _network(
+    chart: Chart,
+    rows: Sequence[Mapping[str, str | None]],
+    lang: str,
+    w: Mapping[str, str],
+    title: str,
+) -> dict[str, Any]:
+    """A Vega force layout: one node per value of ``source`` and of ``target`` (coloured by
+    side), one line per row (as thick as ``weight``)."""
+    c = chart.columns
+    source, target, weight = c["source"], c["target"], c.get("weight")
+    edges: dict[tuple[tuple[str, str], tuple[str, str]], float] = {}
+    for row in rows:
+        a = (source, _label(row, source, w["no_label"]))
+        b = (target, _label(row, target, w["no_label"]))
+        value = (number(row.get(weight)) or 1.0) if weight else 1.0
+        edges[(a, b)] = edges.get((a, b), 0.0) + value
+    degree: Counter[tuple[str, str]] = Counter()
+    for a, b in edges:
+        degree[a] += 1
+        degree[b] += 1
+    sentences: list[str] = []
+    kept = [node for node, _ in degree.most_common(MAX_NODES)]
+    index = {node: i for i, node in enumerate(kept)}
+    links = [{"source": index[a], "target": index[b], "weight": value}
+             for (a, b), value in edges.items() if a in index and b in index]  # fmt: skip
+    nodes = [{"name": name, "side": side} for side, name in kept]
+    if links:
+        (_, top), k = degree.most_common(1)[0]
+        sentences.append(
+            w["network"].format(
+                k=len(links),
+                s=sum(1 for n in kept if n[0] == source),
+                source=source,
+                t=sum(1 for n in kept if n[0] == target),
+                target=target,
+            )
+            + w["semi"]
+            + w["connected"].format(what=top, k=k)
+        )
+    else:
+        sentences.append(w["empty"])
+    if len(degree) > MAX_NODES:
+        sentences.append(w["nodes_capped"].format(k=MAX_NODES, total=len(degree)))
+    width, height = 620, 440
+    widths = [link["weight"] for link in links] or [1.0]
+    spec = {
+        "width": width, "height": height, "padding": 8, "autosize": "pad",
+        "data": [{"name": "node-data", "values": nodes}, {"name": "link-data", "values": links}],
+        "scales": [
+            {"name": "color", "type": "ordinal", "domain": [source, target],
+             "range": [OKABE_ITO[0], OKABE_ITO[1]]},
+            {"name": "width", "type": "linear", "domain": [min(widths), max(widths)],
+             "range": [1, 5], "zero": False},
+        ],
+        "legends": [{"fill": "color", "orient": "top-left", "title": None}],
+        "marks": [
+            {"name": "nodes", "type": "symbol", "zindex": 1, "from": {"data": "node-data"},
+             "encode": {"enter": {"fill": {"scale": "color", "field": "side"},
+                                  "stroke": {"value": "#ffffff"}, "size": {"value": 160},
+                                  "tooltip": {"field": "name"}}},
+             "transform": [{"type": "force", "iterations": 300, "static": True,
+                            "forces": [{"force": "center", "x": width / 2, "y": height / 2},
+                                       {"force": "collide", "radius": 14},
+                                       {"force": "nbody", "strength": -220},
+                                       {"force": "link", "links": "link-data",
+                                        "distance": 120}]}]},
+            {"type": "path", "from": {"data": "link-data"}, "interactive": False,
+             "encode": {"update": {"stroke": {"value": "#888888"},
+                                   "strokeWidth": {"scale": "width", "field": "weight"}}},
+             "transform": [{"type": "linkpath", "shape": "line",
+                            "sourceX": "datum.source.x", "sourceY": "datum.source.y",
+                            "targetX": "datum.target.x", "targetY": "datum.target.y"}]},
+            {"type": "text", "zindex": 2, "from": {"data": "nodes"}, "interactive": False,
+             "encode": {"update": {"x": {"field": "x"}, "y": {"field": "y"}, "dx": {"value": 9},
+                                   "dy": {"value": 3}, "fontSize": {"value": 10},
+                                   "fill": {"value": "#222222"},
+                                   "text": {"field": "datum.name"}}}},
+        ],
+    }  # fmt: skip
+    return {"spec": spec, "sentences": sentences, "drawn": len(nodes)}
