@@ -12,6 +12,11 @@ SWAGGER_UI := .swagger-ui/node_modules/swagger-ui-dist/swagger-ui-bundle.js
 # The annotation page's text annotator (Recogito), from the npm registry, into the git-ignored .recogito/
 RECOGITO_VERSION := 4.1.1
 RECOGITO := .recogito/node_modules/@recogito/text-annotator/dist/text-annotator.umd.js
+# The canned queries' charts (Vega-Lite, drawn by vega-embed), from the npm registry, into the git-ignored .vega/
+VEGA_VERSION := 6.4.0
+VEGA_LITE_VERSION := 6.5.0
+VEGA_EMBED_VERSION := 7.3.0
+VEGA := .vega/node_modules/vega-embed/build/vega-embed.min.js
 
 .DEFAULT_GOAL := help
 .PHONY: help setup run test lint typecheck pytest docs bench clean kb
@@ -43,12 +48,18 @@ $(RECOGITO):
 	  || echo "The text annotator was not installed: the annotation page shows text and codes without selecting"; \
 	else echo "npm not found: the annotation page shows text and codes without selecting (install Node.js for it)"; fi
 
-setup: $(STAMP) $(YASGUI) $(SWAGGER_UI) $(RECOGITO) ## Create .venv with essaim and its pinned dependencies (and YASGUI, Swagger UI and the text annotator with npm)
+$(VEGA):
+	@if command -v npm >/dev/null 2>&1; then \
+	  npm install --silent --no-save --no-audit --no-fund --prefix .vega vega@$(VEGA_VERSION) vega-lite@$(VEGA_LITE_VERSION) vega-embed@$(VEGA_EMBED_VERSION) \
+	  || echo "Vega was not installed: the canned queries show their tables and chart descriptions without charts"; \
+	else echo "npm not found: the canned queries show their tables and chart descriptions without charts (install Node.js for Vega)"; fi
 
-run: $(STAMP) $(YASGUI) $(SWAGGER_UI) $(RECOGITO) ## Load the bundled knowledge base into .essaim/ (what changed) and serve it on :8000
+setup: $(STAMP) $(YASGUI) $(SWAGGER_UI) $(RECOGITO) $(VEGA) ## Create .venv with essaim and its pinned dependencies (and YASGUI, Swagger UI, the text annotator and Vega with npm)
+
+run: $(STAMP) $(YASGUI) $(SWAGGER_UI) $(RECOGITO) $(VEGA) ## Load the bundled knowledge base into .essaim/ (what changed) and serve it on :8000
 	$(BIN)/essaim serve
 
-test: $(YASGUI) $(SWAGGER_UI) $(RECOGITO) lint typecheck pytest ## Lint, type-check and run the whole test suite
+test: $(YASGUI) $(SWAGGER_UI) $(RECOGITO) $(VEGA) lint typecheck pytest ## Lint, type-check and run the whole test suite
 
 lint: $(STAMP) ## ruff: lint and formatting
 	$(BIN)/ruff check src tests benchmarks
@@ -73,4 +84,4 @@ bench: $(STAMP) ## Benchmark loading, the query mix (100k, 1M, 5M), the endpoint
 	$(BIN)/python benchmarks/web.py $(BENCH_WEB_ARGS)
 
 clean: ## Remove the virtual environment and build outputs
-	rm -rf $(VENV) build .yasgui .swagger-ui .recogito .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) build .yasgui .swagger-ui .recogito .vega .pytest_cache .mypy_cache .ruff_cache

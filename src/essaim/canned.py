@@ -43,7 +43,25 @@ from essaim.store.base import Term
 #: The types a parameter may have, in the order error messages list them.
 PARAMETER_TYPES: Final = ("iri", "string", "integer", "year", "language")
 #: The keys a header line may use.
-HEADER_KEYS: Final = ("title", "description", "param", "tags")
+HEADER_KEYS: Final = (
+    "title",
+    "description",
+    "param",
+    "tags",
+    "chart",
+    "chart-title",
+    "chart-description",
+)
+#: The charts a header may declare (``# chart: KIND key=column …``): for each kind, the keys it
+#: needs and those it may take, each naming a column of the query's projection.
+CHART_KINDS: Final[dict[str, tuple[tuple[str, ...], tuple[str, ...]]]] = {
+    "bar": (("x", "y"), ("n", "count", "facet")),
+    "grouped-bar": (("x", "y", "group"), ("n", "count", "facet")),
+    "stacked-bar": (("x", "y", "group"), ("n", "count", "facet")),
+    "heatmap": (("x", "y", "color"), ("n", "count")),
+    "timeline": (("x", "y"), ("group",)),
+    "network": (("source", "target"), ("weight",)),
+}
 #: What a canned query's name (its file name without ``.rq``) looks like.
 QUERY_NAME: Final = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
@@ -119,8 +137,21 @@ class Parameter:
 
 
 @dataclass(frozen=True)
+class Chart:
+    """How a canned query's answer is best seen (``# chart: KIND key=column …``): the kind, the
+    column each key names (``x``, ``y``, ``group``, ``color``, ``n`` the denominator, ``count``),
+    and an optional title and lead sentence by language."""
+
+    kind: str
+    columns: dict[str, str]
+    title: dict[str, str]
+    description: dict[str, str]
+
+
+@dataclass(frozen=True)
 class CannedQuery:
-    """A named SPARQL query with its header: titles and descriptions by language, parameters."""
+    """A named SPARQL query with its header: titles and descriptions by language, parameters,
+    and the chart it declares, if any."""
 
     name: str
     path: Path
@@ -129,6 +160,7 @@ class CannedQuery:
     parameters: tuple[Parameter, ...]
     tags: tuple[str, ...]
     text: str
+    chart: Chart | None = None
 
     def parameter(self, name: str) -> Parameter | None:
         """The parameter of that name, if the query has one."""
@@ -217,6 +249,9 @@ def parse_query(path: Path, text: str) -> CannedQuery:
     translations: list[_Entry] = []
     tags: tuple[str, ...] = ()
     tags_seen = False
+    chart: tuple[str, dict[str, str], int] | None = None
+    chart_texts: dict[str, dict[str, str]] = {"chart-title": {}, "chart-description": {}}
+    chart_text_line = 0
     for entry in entries:
         if entry.key not in HEADER_KEYS:
             raise QueryHeaderError(
@@ -246,6 +281,24 @@ def parse_query(path: Path, text: str) -> CannedQuery:
             parameters[parameter.name] = (parameter, entry.line)
         elif entry.key == "param":
             translations.append(entry)
+        elif entry.key == "chart":
+            if entry.lang is not None:
+                raise QueryHeaderError(
+                    path, entry.line, "a chart takes no language (use chart-title@LANG)"
+                )
+            if chart is not None:
+                raise QueryHeaderError(
+                    path, entry.line, f"a second 'chart' line (first on line {chart[2]}): give one"
+                )
+            chart = (*_parse_chart(path, entry), entry.line)
+        elif entry.key in chart_texts:
+            lang = _header_language(path, entry)
+            if lang in chart_texts[entry.key]:
+                raise QueryHeaderError(
+                    path, entry.line, f"a second {entry.key} in {lang!r}: give one per language"
+                )
+            chart_texts[entry.key][lang] = entry.value
+            chart_text_line = chart_text_line or entry.line
         else:
             if entry.lang is not None:
                 raise QueryHeaderError(path, entry.line, "tags take no language")
@@ -258,7 +311,24 @@ def parse_query(path: Path, text: str) -> CannedQuery:
     for key, texts in (("title", titles), ("description", descriptions)):
         if "en" not in texts:
             raise QueryHeaderError(path, 1, f"the header has no '# {key}: …' in English")
-    _check_query(path, text, {n: line for n, (_, line) in parameters.items()})
+    projected = _check_query(path, text, {n: line for n, (_, line) in parameters.items()})
+    declared: Chart | None = None
+    if chart is None and chart_text_line:
+        raise QueryHeaderError(
+            path, chart_text_line, "a chart title or description needs a '# chart: …' line"
+        )
+    if chart is not None:
+        kind, columns, line = chart
+        for key, column in columns.items():
+            if column not in projected:
+                raise QueryHeaderError(
+                    path,
+                    line,
+                    f"chart {key}={column}: the query does not return ?{column} "
+                    f"(its columns: {', '.join(sorted(projected)) or 'none'})",
+                )
+        declared = Chart(kind, columns, chart_texts["chart-title"],
+                         chart_texts["chart-description"])  # fmt: skip
     return CannedQuery(
         name=name,
         path=path,
@@ -267,7 +337,44 @@ def parse_query(path: Path, text: str) -> CannedQuery:
         parameters=tuple(p for p, _ in parameters.values()),
         tags=tags,
         text=text,
+        chart=declared,
     )
+
+
+def _parse_chart(path: Path, entry: _Entry) -> tuple[str, dict[str, str]]:
+    """``KIND key=column …`` of a ``# chart:`` line, checked against :data:`CHART_KINDS`."""
+    kind, *options = entry.value.split()
+    if kind not in CHART_KINDS:
+        raise QueryHeaderError(
+            path, entry.line, f"unknown chart kind {kind!r} (use {_or_list(tuple(CHART_KINDS))})"
+        )
+    needed, optional = CHART_KINDS[kind]
+    columns: dict[str, str] = {}
+    for option in options:
+        key, equals, column = option.partition("=")
+        column = column.removeprefix("?")
+        if not equals or key not in needed + optional:
+            raise QueryHeaderError(
+                path,
+                entry.line,
+                f"unknown chart option {option!r}: a {kind} chart takes "
+                f"{', '.join(k + '=COLUMN' for k in needed + optional)}",
+            )
+        if _VARIABLE.fullmatch(column) is None:
+            raise QueryHeaderError(
+                path, entry.line, f"chart {key}={column!r}: name a column (a variable's name)"
+            )
+        if key in columns:
+            raise QueryHeaderError(path, entry.line, f"chart option {key!r} is given twice")
+        columns[key] = column
+    missing = [k for k in needed if k not in columns]
+    if missing:
+        raise QueryHeaderError(
+            path,
+            entry.line,
+            f"a {kind} chart needs {', '.join(k + '=COLUMN' for k in missing)}",
+        )
+    return kind, columns
 
 
 def _header_entries(path: Path, text: str) -> list[_Entry]:
@@ -416,8 +523,9 @@ def _declared_prefixes(text: str) -> dict[str, str]:
     return {m[1] or "": m[2] for m in _PREFIX_DECL.finditer(text)}
 
 
-def _check_query(path: Path, text: str, parameters: Mapping[str, int]) -> None:
-    """The query parses, and each parameter is a variable of it and of its projection."""
+def _check_query(path: Path, text: str, parameters: Mapping[str, int]) -> set[str]:
+    """The query parses, and each parameter is a variable of it and of its projection; the
+    names of the projection's variables."""
     try:
         result = ox.Store().query(text)
     except SyntaxError as exc:
@@ -448,6 +556,7 @@ def _check_query(path: Path, text: str, parameters: Mapping[str, int]) -> None:
             raise QueryHeaderError(
                 path, min(parameters.values()), f"the parameters cannot be bound: {exc}"
             ) from None
+    return projected
 
 
 def _variables_outside_projection(text: str) -> set[str]:

@@ -37,7 +37,7 @@ from essaim.web.pages import (
     territory_pages,
     uploads,
 )
-from essaim.web.pages.bundles import RECOGITO, SWAGGER_UI
+from essaim.web.pages.bundles import RECOGITO, SWAGGER_UI, VEGA
 from essaim.web.pages.canned_api import add_query_routes
 from essaim.web.problems import (
     Problem,
@@ -122,6 +122,7 @@ def create_app(settings: Settings, store: Dataset | None = None) -> FastAPI:
     app.state.recogito = RECOGITO.find()
     if app.state.recogito is not None:
         app.mount("/recogito", StaticFiles(directory=app.state.recogito), name="recogito")
+    app.state.vega = VEGA.find()  # the canned queries' charts: served by canned_api.vega_file
     app.state.swagger_ui = SWAGGER_UI.find()
     if app.state.swagger_ui is not None:
         app.mount("/swagger-ui", StaticFiles(directory=app.state.swagger_ui), name="swagger-ui")

@@ -1,7 +1,7 @@
 """The JavaScript bundles the pages use, from the npm registry (``make setup`` installs them
 into git-ignored folders of the checkout) and served by this node, never from a CDN: YASGUI for
 the SPARQL editor, Swagger UI for the API's documentation, Recogito's text annotator for the
-annotation page."""
+annotation page, Vega-Lite and vega-embed for the canned queries' charts."""
 
 from __future__ import annotations
 
@@ -54,3 +54,10 @@ RECOGITO = Bundle(
     ".recogito/node_modules/@recogito/text-annotator/dist",
     ("text-annotator.umd.js", "text-annotator.css"),
 )
+VEGA = Bundle(
+    "vega-embed",
+    "ESSAIM_VEGA_DIR",
+    ".vega/node_modules",
+    ("vega/build/vega.min.js", "vega-lite/build/vega-lite.min.js",
+     "vega-embed/build/vega-embed.min.js"),
+)  # fmt: skip

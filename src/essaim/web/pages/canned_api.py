@@ -16,23 +16,32 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Optional
 
 from fastapi import APIRouter, FastAPI, Query, Request
-from starlette.responses import Response
+from starlette.responses import FileResponse, JSONResponse, Response
 
 from essaim.canned import CannedQuery, ParameterError, bind, check_classes, in_language
+from essaim.chart_specs import ChartView, build
 from essaim.execution import Overloaded, QueryFailed, QueryStream, QueryTimeout
 from essaim.store.base import Term
 from essaim.web.access import reader
 from essaim.web.caches import BoundedCache
 from essaim.web.node import Node, node_of
 from essaim.web.pages.i18n import language_of
-from essaim.web.pages.tables import table
-from essaim.web.pages.templating import render
+from essaim.web.pages.tables import Table, table
+from essaim.web.pages.templating import json_ld, render
 from essaim.web.problems import Problem
 from essaim.web.protocols.formats import BadFormat, formats_for, with_charset
 from essaim.web.protocols.results import StreamedResults, run_query, time_limit
 
 router = APIRouter(include_in_schema=False)
 
+#: The chart's spec as ``format=`` asks for it.
+VEGA_LITE = "vega-lite"
+#: The Vega files the pages load, under ``/vega/``, by name.
+VEGA_FILES = {
+    "vega.min.js": "vega/build/vega.min.js",
+    "vega-lite.min.js": "vega-lite/build/vega-lite.min.js",
+    "vega-embed.min.js": "vega-embed/build/vega-embed.min.js",
+}
 #: Answers larger than this are not cached.
 CACHE_LIMIT = 4 * 1024 * 1024
 _PYTHON_TYPES: dict[str, Any] = {"integer": int, "year": int}
@@ -83,6 +92,8 @@ async def answer(request: Request, query: CannedQuery, values: dict[str, str]) -
 
     bindings = await asyncio.to_thread(_bindings, node, query, values)
     format_param = request.query_params.get("format")
+    if format_param == VEGA_LITE:
+        return await _chart_spec(request, node, query, values, bindings)
     accept = request.headers.get("accept")
     timeout = request.query_params.get("timeout")
     download = request.query_params.get("download") not in (None, "", "0", "false")
@@ -119,6 +130,43 @@ async def answer(request: Request, query: CannedQuery, values: dict[str, str]) -
             query, response.headers["content-type"]
         )
     return response
+
+
+def _rows(results: Table) -> list[dict[str, str | None]]:
+    """A table's rows as the chart reads them: each column's cell text, or None."""
+    return [
+        {column: (cell.text if cell is not None else None)
+         for column, cell in zip(results.columns, row, strict=False)}
+        for row in results.rows
+    ]  # fmt: skip
+
+
+def chart_language(request: Request, query: CannedQuery, values: dict[str, str]) -> str:
+    """The language of a chart's words: the query's language parameter (given, else its
+    default), else the page's."""
+    for parameter in query.parameters:
+        if parameter.type == "language" and (values.get(parameter.name) or parameter.default):
+            return values.get(parameter.name) or parameter.default or ""
+    return language_of(request)
+
+
+async def _chart_spec(
+    request: Request, node: Node, query: CannedQuery, values: dict[str, str],
+    bindings: dict[str, Term],
+) -> Response:  # fmt: skip
+    if query.chart is None:
+        raise Problem(
+            400,
+            f"query {query.name!r} declares no chart (no '# chart:' line in its header): "
+            "ask for json, xml, csv or tsv",
+        )
+    results = await table(
+        node, query.text, limit=node.settings.server.html_rows,
+        timeout_s=time_limit(node, request.query_params.get("timeout")), substitutions=bindings,
+    )  # fmt: skip
+    lang = chart_language(request, query, values)
+    view = build(query.chart, query.title, _rows(results), lang, truncated=results.truncated)
+    return JSONResponse(view.spec, headers={"Vary": "Accept-Language"})
 
 
 class _Resumed:
@@ -210,7 +258,11 @@ def _endpoint(query: CannedQuery) -> Callable[..., Awaitable[Response]]:
             )
         )
     for name, description in (
-        ("format", "json, xml, csv, tsv or a media type (else the Accept header)"),
+        (
+            "format",
+            "json, xml, csv, tsv or a media type (else the Accept header); vega-lite: "
+            "the chart's Vega-Lite spec, for a query whose header declares a chart",
+        ),
         ("timeout", "Seconds, at most the node's limit"),
         ("download", "Present: answer as a file to save"),
     ):
@@ -269,6 +321,7 @@ async def query_page(request: Request, name: str) -> Response:
     given = {k: v for k, v in values.items() if v}
     results = None
     error = None
+    chart: ChartView | None = None
     if "run" in request.query_params:
         try:
             import asyncio
@@ -280,6 +333,10 @@ async def query_page(request: Request, name: str) -> Response:
             )  # fmt: skip
         except Problem as exc:
             error = exc.detail
+    if results is not None and query.chart is not None and results.rows:
+        lang_of_chart = chart_language(request, query, given)
+        chart = build(query.chart, query.title, _rows(results), lang_of_chart,
+                      truncated=results.truncated)  # fmt: skip
     from urllib.parse import urlencode
 
     api = f"/api/queries/{query.name}"
@@ -287,5 +344,18 @@ async def query_page(request: Request, name: str) -> Response:
     return render(
         request, "query.html", lang=lang, query=query, values=values, results=results, error=error,
         api=api, query_string=query_string, in_language=in_language,
-        limit=node.settings.server.html_rows,
+        limit=node.settings.server.html_rows, chart=chart,
+        chart_spec=json_ld(chart.spec) if chart is not None else None,
+        vega=request.app.state.vega is not None,
     )  # fmt: skip
+
+
+@router.get("/vega/{name}")
+async def vega_file(request: Request, name: str) -> Response:
+    """The Vega, Vega-Lite and vega-embed bundles the charts use (``make setup`` installs them
+    into ``.vega/``); 404 without them."""
+    folder = request.app.state.vega
+    if folder is None or name not in VEGA_FILES:
+        raise Problem(404, f"no chart bundle named {name!r} on this node")
+    return FileResponse(folder / VEGA_FILES[name], media_type="text/javascript",
+                        headers={"Cache-Control": "public, max-age=86400"})  # fmt: skip
