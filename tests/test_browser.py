@@ -254,9 +254,25 @@ def test_a_canned_query_page_runs_with_its_form(
     page = tab.page
     page.goto(kb_server.url + "/queries/barriers-by-territory")
     expect(page.locator("table.results")).to_have_count(0)
-    page.locator("#p-territory").fill(SARTHE)
-    page.locator("form.params").get_by_role("button", name="Run").click()
-    expect(page).to_have_url(re.compile(r"run=1.*territory=" + re.escape(quote(SARTHE, safe=""))))
+    # the territory picked with the keyboard: words typed, the list follows them (search as
+    # you type), arrow down into the list, Enter runs the query with the territory's IRI
+    words = page.get_by_label("Words to search (territory)")
+    words.focus()
+    page.keyboard.type("Sarthe")
+    expect(page.locator("#p-territory option", has_text="Sarthe").first).to_be_attached()
+    expect(page.locator("#s-territory")).to_contain_text("match")
+    page.keyboard.press("ArrowDown")
+    expect(page.locator("#p-territory")).to_be_focused()
+    for _ in range(page.locator("#p-territory option").count()):
+        if page.locator("#p-territory").input_value() == SARTHE:
+            break
+        page.keyboard.press("ArrowDown")
+    expect(page.locator("#p-territory")).to_have_value(SARTHE)
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"territory=" + re.escape(quote(SARTHE, safe=""))))
+    assert "run=1" in page.url
+    expect(page.locator("#p-territory")).to_have_value(SARTHE)  # still chosen, with its label
+    expect(page.locator("#p-territory option:checked")).to_have_text("Sarthe")
     rows = page.locator("table.results tr:has(td)")
     expect(rows.first).to_be_visible()
     assert rows.count() >= 4  # the founding case's four barriers met, at least

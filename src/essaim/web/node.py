@@ -27,6 +27,7 @@ from essaim.annotation.classifier import ClassifierHolder
 from essaim.annotation.storage import AnnotationStore, annotations_path
 from essaim.annotation.suggest import codebook_list, passages, propose
 from essaim.annotation.views import case_documents, document_view, statement_modes
+from essaim.canned_choices import class_choices, label_of, languages_present, subclasses, year_range
 from essaim.config import Settings
 from essaim.execution import (
     Call,
@@ -75,6 +76,11 @@ PAGE_FUNCTIONS = allow_list(
         statement_modes,
         territory_figures,
         territory_choices,
+        class_choices,
+        label_of,
+        subclasses,
+        year_range,
+        languages_present,
     ]
 )
 #: Bounds of the cache of what pages computed (entries, bytes).
