@@ -12,7 +12,7 @@ from html import unescape
 
 import pytest
 
-from essaim.canned_choices import SELECT_LIMIT, class_choices
+from essaim.canned_choices import SELECT_LIMIT
 from essaim_app_fixtures import EssaimApp
 from essaim_server_fixtures import GRAPHS
 
@@ -168,10 +168,3 @@ def test_a_small_class_is_a_list_that_follows_writes_with_labels_escaped(
     second = form(empty_app, "/queries/barriers-by-territory", "fr")
     assert options(control(second, "territory"))[KB + "territory/pickers-mayenne"] == markup
     assert "<script>alert" not in second and "&lt;script&gt;alert" in second
-
-
-def test_class_choices_counts_what_it_does_not_list(kb_app: EssaimApp) -> None:
-    territories = class_choices(kb_app.store, E + "Territory", "en")
-    assert territories.count > SELECT_LIMIT and not territories.listed
-    schemes = class_choices(kb_app.store, "http://www.w3.org/2004/02/skos/core#ConceptScheme", "en")
-    assert schemes.listed and len(schemes.groups[0].options) == schemes.count

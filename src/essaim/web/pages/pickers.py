@@ -136,10 +136,13 @@ async def _picker(
     words = request.query_params.get(WORDS + parameter.name, "").strip()
     matches: list[Option] = []
     if words:
-        matches = await asyncio.to_thread(
-            search_choices, node.search, words, kinds, lang,
-            timeout_s=node.settings.server.query_timeout_s,
-        )  # fmt: skip
+        try:
+            matches = await asyncio.to_thread(
+                search_choices, node.search, words, kinds, lang,
+                timeout_s=node.settings.server.query_timeout_s,
+            )  # fmt: skip
+        except TimeoutError:  # past the time limit: no matches offered, the form still shows
+            matches = []
     if chosen is not None:
         matches = [m for m in matches if m.iri != chosen.iri]
     return Picker(parameter, "search", value, words=words, matches=matches, searched=bool(words),
