@@ -254,9 +254,25 @@ def test_a_canned_query_page_runs_with_its_form(
     page = tab.page
     page.goto(kb_server.url + "/queries/barriers-by-territory")
     expect(page.locator("table.results")).to_have_count(0)
-    page.locator("#p-territory").fill(SARTHE)
-    page.locator("form.params").get_by_role("button", name="Run").click()
-    expect(page).to_have_url(re.compile(r"run=1.*territory=" + re.escape(quote(SARTHE, safe=""))))
+    # the territory picked with the keyboard: words typed, the list follows them (search as
+    # you type), arrow down into the list, Enter runs the query with the territory's IRI
+    words = page.get_by_label("Words to search (territory)")
+    words.focus()
+    page.keyboard.type("Sarthe")
+    expect(page.locator("#p-territory option", has_text="Sarthe").first).to_be_attached()
+    expect(page.locator("#s-territory")).to_contain_text("match")
+    page.keyboard.press("ArrowDown")
+    expect(page.locator("#p-territory")).to_be_focused()
+    for _ in range(page.locator("#p-territory option").count()):
+        if page.locator("#p-territory").input_value() == SARTHE:
+            break
+        page.keyboard.press("ArrowDown")
+    expect(page.locator("#p-territory")).to_have_value(SARTHE)
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"territory=" + re.escape(quote(SARTHE, safe=""))))
+    assert "run=1" in page.url
+    expect(page.locator("#p-territory")).to_have_value(SARTHE)  # still chosen, with its label
+    expect(page.locator("#p-territory option:checked")).to_have_text("Sarthe")
     rows = page.locator("table.results tr:has(td)")
     expect(rows.first).to_be_visible()
     assert rows.count() >= 4  # the founding case's four barriers met, at least
@@ -566,3 +582,65 @@ def test_territory_page_and_comparison(
     wait_for_picture(page, "figure.chart img")
     screenshot(page, "compare")
     assert tab.errors == [] and tab.csp_violations == []
+
+
+# -- the CSV import form ------------------------------------------------------------------------
+
+
+def test_an_editor_imports_the_csv_template_through_the_form(
+    start_server: Callable[..., EssaimServer], open_tab: Callable[..., Tab], tmp_path: Path
+) -> None:
+    """Signed in as an editor, the import form takes the template's filled example (six CSV
+    files) and reports what it loaded; a broken copy is refused with the file, row and column of
+    each problem, and loads nothing. A server of its own (the default knowledge base copied):
+    the example's initiatives must not join the session's shared one."""
+    from essaim.sessions import Sessions
+    from essaim.users import UserStore, users_path
+
+    server = start_server()
+    Sessions(UserStore(users_path(server.data_dir))).set_password("editor", PASSWORD)
+    example = sorted((REPO / "kb" / "templates" / "csv" / "example").glob("*.csv"))
+    assert len(example) == 6
+    tab = open_tab()
+    page = tab.page
+    page.goto(server.url + "/import-csv")
+    expect(page.locator("form.upload")).to_have_count(0)  # readers are asked to sign in
+    page.get_by_role("main").get_by_role("link", name="Sign in").click()
+    form = page.locator("#password-form")
+    form.get_by_label("Name").fill("editor")
+    form.get_by_label("Password").fill(PASSWORD)
+    form.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(server.url + "/import-csv")
+
+    upload = page.locator("form.upload")
+    upload.locator("input[type=file]").set_input_files(example)
+    upload.get_by_label("Batch name").fill("browser-example")
+    upload.get_by_role("button", name="Publish").click()
+    expect(page.locator("section.ingest-report h2")).to_have_text("Files published")
+    graph = GRAPHS + "csv/browser-example"
+    report = page.locator("section.ingest-report pre.report")
+    expect(report).to_contain_text(f"graph {graph}: 2 initiatives")
+    expect(report).to_contain_text(f"{graph}: loaded,")
+    size = graph_size(server, graph)
+    assert size > 0
+    screenshot(page, "import-csv-report")
+
+    # A broken copy: a year with a letter in it and an unknown sector; nothing is loaded.
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    for path in example:
+        text = path.read_text(encoding="utf-8")
+        if path.name == "initiatives.csv":
+            text = text.replace(",2019,", ",20l9,").replace("recycling-reuse", "no-such-sector")
+        (broken / path.name).write_text(text, encoding="utf-8")
+    page.goto(server.url + "/import-csv")
+    upload.locator("input[type=file]").set_input_files(sorted(broken.glob("*.csv")))
+    upload.get_by_label("Batch name").fill("browser-broken")
+    upload.get_by_role("button", name="Publish").click()
+    expect(page.locator("h1")).to_have_text("Files refused: nothing was loaded")
+    problems = page.locator("main li")
+    expect(problems.filter(has_text="initiatives.csv, row 3, column start_year")).to_have_count(1)
+    expect(problems.filter(has_text="'20l9' is not a year")).to_have_count(1)
+    expect(problems.filter(has_text="initiatives.csv, row 2, column sectors")).to_have_count(1)
+    assert graph_size(server, GRAPHS + "csv/browser-broken") == 0
+    assert graph_size(server, graph) == size

@@ -27,6 +27,7 @@ from essaim.annotation.classifier import ClassifierHolder
 from essaim.annotation.storage import AnnotationStore, annotations_path
 from essaim.annotation.suggest import codebook_list, passages, propose
 from essaim.annotation.views import case_documents, document_view, statement_modes
+from essaim.canned_choices import class_choices, label_of, languages_present, subclasses, year_range
 from essaim.config import Settings
 from essaim.execution import (
     Call,
@@ -46,6 +47,7 @@ from essaim.loading import load
 from essaim.network import partnership_network
 from essaim.profiles.overview import graph_table, overview
 from essaim.profiles.page import resource_page
+from essaim.profiles.territory_codes import territories_with_code
 from essaim.profiles.territory_figures import territory_choices, territory_figures
 from essaim.resources import bundled_data
 from essaim.search import SearchIndex
@@ -75,6 +77,12 @@ PAGE_FUNCTIONS = allow_list(
         statement_modes,
         territory_figures,
         territory_choices,
+        class_choices,
+        label_of,
+        subclasses,
+        year_range,
+        languages_present,
+        territories_with_code,
     ]
 )
 #: Bounds of the cache of what pages computed (entries, bytes).

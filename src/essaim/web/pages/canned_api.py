@@ -26,6 +26,7 @@ from essaim.web.access import reader
 from essaim.web.caches import BoundedCache
 from essaim.web.node import Node, node_of
 from essaim.web.pages.i18n import language_of
+from essaim.web.pages.pickers import parameter_form
 from essaim.web.pages.tables import Table, table
 from essaim.web.pages.templating import json_ld, render
 from essaim.web.problems import Problem
@@ -318,11 +319,12 @@ async def query_page(request: Request, name: str) -> Response:
     for parameter in query.parameters:  # labels in the page's language unless asked otherwise
         if parameter.type == "language" and not values[parameter.name]:
             values[parameter.name] = lang
+    form = await parameter_form(request, node, query, values, lang)
     given = {k: v for k, v in values.items() if v}
     results = None
     error = None
     chart: ChartView | None = None
-    if "run" in request.query_params:
+    if "run" in request.query_params and not form.searching:
         try:
             import asyncio
 
@@ -342,7 +344,8 @@ async def query_page(request: Request, name: str) -> Response:
     api = f"/api/queries/{query.name}"
     query_string = urlencode(given)
     return render(
-        request, "query.html", lang=lang, query=query, values=values, results=results, error=error,
+        request, "query.html", lang=lang, query=query, values=values, form=form, results=results,
+        error=error,
         api=api, query_string=query_string, in_language=in_language,
         limit=node.settings.server.html_rows, chart=chart,
         chart_spec=json_ld(chart.spec) if chart is not None else None,

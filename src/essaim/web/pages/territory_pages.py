@@ -2,7 +2,8 @@
 initiatives and actors over the world atlas's country outlines (``essaim.maps``), and
 ``/compare`` puts two to ``MAX_COMPARED`` territories side by side — initiatives by source and
 kind, actors by ESS family and sector, barriers and success factors, each a share with its
-denominator — in a table and a bar chart (``/compare.svg``), with a form to pick them.
+denominator — in a table and a bar chart (``/compare.svg``), with a form to pick them. A
+territory is named by its IRI, its name, or an official code (``essaim.profiles.territory_codes``).
 
 A territory's figures are gathered by one call in the executor under the query time limit
 (``Node.call``), its IRI bound, never spliced, and remembered until the next write
@@ -21,7 +22,14 @@ from starlette.responses import Response
 from essaim import namespaces as ns
 from essaim.charts import Bar, Section, bar_chart
 from essaim.maps.svg import render_map
-from essaim.profiles.common import Link
+from essaim.profiles.common import Link, local_name
+from essaim.profiles.territory_codes import (
+    CODE,
+    MINTED,
+    level_of,
+    minted_name,
+    territories_with_code,
+)
 from essaim.profiles.territory_figures import (
     TerritoryFigures,
     territory_choices,
@@ -79,7 +87,9 @@ async def _known(node: Node, iri: str, lang: str) -> TerritoryFigures:
 )
 async def territory_map(
     request: Request,
-    territory: str = Query(..., description="A territory's IRI, or its name (sarthe)"),
+    territory: str = Query(
+        ..., description="A territory's IRI, its name (sarthe) or official code (72, FR)"
+    ),
     width: int = Query(720, ge=200, le=2000, description="Snaps to 480, 720 or 1080"),
     height: int = Query(480, ge=150, le=2000, description="Snaps to 320, 480 or 720"),
 ) -> Response:
@@ -88,8 +98,8 @@ async def territory_map(
     sizes: 480×320, 720×480 (the default) or 1080×720."""
     node = node_of(request)
     await reader(request, node)
-    iri = territory_iri(territory)
     lang = language_of(request)
+    iri = await resolve_territory(node, territory, lang)
     width, height = picture_size(width, height)
 
     async def draw() -> str:
@@ -103,10 +113,48 @@ async def territory_map(
     return Response(svg, media_type=_SVG, headers={"Vary": "Accept-Language, Cookie"})
 
 
+async def resolve_territory(node: Node, value: str, lang: str) -> str:
+    """A territory named by its IRI, its name (``sarthe``), its official code (INSEE ``72``,
+    ``72181``, ``2A``; EPCI SIREN ``247200132``; ISO ``FR``) or the name a code mints
+    (``fr-departement-72``, ``fr-region-52``): its IRI. An unknown code is 404 naming it; a
+    code shared by several territories is 400 saying what to write for each."""
+    value = value.strip()
+    minted = MINTED.fullmatch(value)
+    if minted is not None:
+        kind, code = minted["kind"], minted["code"]
+        found = await node.call(territories_with_code, code, lang, level_of(kind))
+        named = [t for t in found if local_name(t.iri) == value] or found
+        if len(named) == 1:
+            return named[0].iri
+        return territory_iri(value)  # not a code of the data: perhaps a territory's own name
+    if CODE.fullmatch(value) is None:
+        return territory_iri(value)
+    found = await node.call(territories_with_code, value, lang)
+    if len(found) == 1:
+        return found[0].iri
+    if not found:
+        raise Problem(
+            404, f"territory={value!r}: no territory has the official code {value.upper()!r} "
+            "(an INSEE code of a commune, département or région, the SIREN of an EPCI, or an "
+            "ISO 3166 country code such as FR)",
+        )  # fmt: skip
+    choices = "; ".join(f"{minted_name(t)} for {t.label} ({t.level or 'territory'})" for t in found)
+    raise Problem(
+        400, f"territory={value!r}: the code {value.upper()!r} names {len(found)} territories; "
+        f"write {choices}",
+    )  # fmt: skip
+
+
 async def _compared(
     request: Request, node: Node, values: list[str], lang: str
 ) -> list[TerritoryFigures]:
-    iris = list(dict.fromkeys(territory_iri(v) for v in values if v.strip()))
+    given = list(dict.fromkeys(v.strip() for v in values if v.strip()))
+    if len(given) > MAX_COMPARED:
+        raise Problem(
+            400, f"at most {MAX_COMPARED} territories can be compared ({len(given)} given)"
+        )
+    resolved = await asyncio.gather(*(resolve_territory(node, v, lang) for v in given))
+    iris = list(dict.fromkeys(resolved))
     if len(iris) > MAX_COMPARED:
         raise Problem(
             400, f"at most {MAX_COMPARED} territories can be compared ({len(iris)} given)"
@@ -166,7 +214,9 @@ def comparison(figures: list[TerritoryFigures]) -> list[tuple[str, list[tuple[Li
 @router.get("/compare", include_in_schema=False)
 async def compare_page(
     request: Request,
-    territory: Annotated[list[str], Query(description="Territories (IRIs or names)")] = [],  # noqa: B006
+    territory: Annotated[
+        list[str], Query(description="Territories (IRIs, names or official codes)")
+    ] = [],  # noqa: B006
 ) -> Response:
     node = node_of(request)
     await reader(request, node)
@@ -190,7 +240,9 @@ async def compare_page(
 )
 async def compare_svg(
     request: Request,
-    territory: Annotated[list[str], Query(description="Two or more territories (IRIs or names)")],
+    territory: Annotated[
+        list[str], Query(description="Two or more territories (IRIs, names or official codes)")
+    ],
     width: int = Query(720, ge=200, le=2000, description="Snaps to 480, 720 or 1080"),
 ) -> Response:
     """The comparison's bar chart: for each territory, the share of its initiatives by source
