@@ -10,6 +10,7 @@ per solution comes back.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, Final
@@ -20,6 +21,7 @@ import pyoxigraph as ox
 from essaim.canned import CannedQuery, bundled_queries, find_query, run
 from essaim.namespaces import XSD
 from essaim.store import Dataset
+from essaim.urls import safe_href
 
 _INTEGERS: Final = frozenset(
     XSD + t
@@ -86,17 +88,27 @@ def term_value(term: object) -> object:
 
 
 def table(rows: Iterable[list[object]], columns: Sequence[str]) -> pd.DataFrame:
-    """A DataFrame of ``rows`` of Python values; whole-number columns with gaps as ``Int64``."""
-    frame = pd.DataFrame.from_records(list(rows), columns=list(columns))
-    for column in frame.columns:
-        values = frame[column].dropna()
-        if len(values) and len(values) < len(frame):
-            kinds = {type(v) for v in values}
-            if kinds == {int}:
-                frame[column] = frame[column].astype("Int64")
-            elif kinds <= {int, float}:
-                frame[column] = frame[column].astype("float64")
-    return frame
+    """A DataFrame of ``rows`` of Python values; whole-number columns with gaps as ``Int64``.
+
+    >>> table([[1, "a"], [None, "b"]], ["n", "x"]).dtypes.astype(str).tolist()
+    ['Int64', 'str']
+    """
+    cells = list(rows)
+    data: dict[str, object] = {}
+    for index, column in enumerate(columns):
+        values = [row[index] for row in cells]
+        kinds = {type(v) for v in values if v is not None}
+        if kinds == {int}:
+            data[column] = pd.Series(values, dtype="Int64")
+        elif kinds == {bool} and None in values:
+            data[column] = pd.Series(values, dtype="boolean")
+        elif kinds and kinds <= {int, float}:
+            data[column] = pd.Series(
+                [float("nan") if v is None else v for v in values], dtype="float64"
+            )
+        else:
+            data[column] = values
+    return pd.DataFrame(data, columns=list(columns), index=range(len(cells)))
 
 
 def solutions_frame(result: object) -> pd.DataFrame:
@@ -163,3 +175,35 @@ def sparql_json_frame(document: Mapping[str, Any]) -> pd.DataFrame:
         return cell["value"]
 
     return table(([value(b.get(c)) for c in columns] for b in bindings), columns)
+
+
+#: Where essaim's own IRIs live; a node serves their pages under the same paths.
+ESSAIM_BASE: Final = "https://w3id.org/essaim"
+
+
+def page_url(iri: str, node: str | None = None) -> str:
+    """The page of an essaim IRI on the node at ``node`` (its base URL), else the IRI itself
+    (w3id.org redirects it to the project's pages).
+
+    >>> page_url("https://w3id.org/essaim/kb/initiative/x", "http://127.0.0.1:8000/")
+    'http://127.0.0.1:8000/kb/initiative/x'
+    >>> page_url("https://w3id.org/essaim/kb/initiative/x")
+    'https://w3id.org/essaim/kb/initiative/x'
+    """
+    if node and iri.startswith(ESSAIM_BASE + "/"):
+        return node.rstrip("/") + iri[len(ESSAIM_BASE) :]
+    return iri
+
+
+def link(label: str, iri: str, node: str | None = None) -> str:
+    """An HTML link to the page of ``iri``, label and address escaped; the label alone (escaped)
+    when the address is no http(s) URL (``essaim.urls.safe_href``).
+
+    >>> link("<b>A & B</b>", "https://w3id.org/essaim/kb/initiative/x")
+    '<a href="https://w3id.org/essaim/kb/initiative/x">&lt;b&gt;A &amp; B&lt;/b&gt;</a>'
+    >>> link("x", "javascript:alert(1)")
+    'x'
+    """
+    href = safe_href(page_url(iri, node))
+    text = html.escape(label)
+    return f'<a href="{html.escape(href)}">{text}</a>' if href else text
