@@ -1,0 +1,126 @@
+"""The notebooks (notebooks/*.ipynb): stored without outputs, and each executed top to bottom
+(nbclient, a real Jupyter kernel) against the bundled data that the session's first start
+loaded; the tour once more against a live ``essaim serve`` on loopback, through SPARQLWrapper.
+A cell that fails fails its test (nbclient raises ``CellExecutionError`` with the cell and the
+traceback). The store reaches the kernel as ``ESSAIM_ANALYSIS_STORE`` (``essaim.analysis.source``):
+the data directory, opened read-only.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from essaim.analysis.source import LOCATION_VARIABLE
+from essaim_server_fixtures import EssaimServer
+from loaded_kb_fixtures import LoadedKb
+
+pytest_plugins = ["essaim_server_fixtures"]
+
+NOTEBOOKS = Path(__file__).parent.parent / "notebooks"
+FILES = sorted(NOTEBOOKS.glob("*.ipynb"))
+TOUR = NOTEBOOKS / "01-tour-of-the-knowledge-base.ipynb"
+#: Per cell; a notebook takes about ten seconds on the bundled data.
+CELL_TIMEOUT_S = 300
+
+
+def execute(path: Path, folder: Path) -> nbformat.NotebookNode:
+    notebook = nbformat.read(path, as_version=4)
+    client = NotebookClient(
+        notebook,
+        timeout=CELL_TIMEOUT_S,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(folder)}},
+    )
+    client.execute()
+    return notebook
+
+
+def texts(notebook: nbformat.NotebookNode) -> list[str]:
+    """What the code cells printed, in order."""
+    return [
+        output["text"]
+        for cell in notebook.cells
+        if cell.cell_type == "code"
+        for output in cell.get("outputs", [])
+        if output["output_type"] == "stream"
+    ]
+
+
+def images(notebook: nbformat.NotebookNode) -> int:
+    return sum(
+        "image/png" in output.get("data", {})
+        for cell in notebook.cells
+        if cell.cell_type == "code"
+        for output in cell.get("outputs", [])
+    )
+
+
+def test_there_are_notebooks() -> None:
+    names = {p.name for p in FILES}
+    assert {
+        "01-tour-of-the-knowledge-base.ipynb",
+        "02-barriers-and-success-factors.ipynb",
+        "03-transversality-of-partnerships.ipynb",
+        "05-timelines-and-sustainability.ipynb",
+    } <= names
+
+
+@pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
+def test_stored_without_outputs(path: Path) -> None:
+    notebook = nbformat.read(path, as_version=4)
+    nbformat.validate(notebook)
+    for number, cell in enumerate(notebook.cells):
+        if cell.cell_type == "code":
+            assert not cell.outputs, (
+                f"{path.name}, cell {number}: clear the outputs before committing"
+            )
+            assert cell.execution_count is None, f"{path.name}, cell {number}: an execution count"
+
+
+@pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
+def test_opens_with_the_question_in_both_languages(path: Path) -> None:
+    notebook = nbformat.read(path, as_version=4)
+    first = notebook.cells[0]
+    assert first.cell_type == "markdown"
+    for heading in ("Question (FR)", "Question (EN)", "Méthode / Method", "Lecture / How to read"):
+        assert heading in first.source, f"{path.name}: the first cell lacks {heading!r}"
+    parameters = notebook.cells[1]
+    assert "parameters" in parameters.metadata.get("tags", []), "the second cell: parameters"
+
+
+@pytest.mark.slow
+@pytest.mark.data("kb")
+@pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
+def test_runs_on_the_bundled_data(
+    path: Path, loaded_kb: LoadedKb, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(LOCATION_VARIABLE, str(loaded_kb.data_dir))
+    monkeypatch.setenv("ESSAIM_ANALYSIS_EXPORTS", str(tmp_path / "exports"))
+    monkeypatch.delenv("ESSAIM_ANALYSIS_ENDPOINT", raising=False)
+    notebook = execute(path, tmp_path)
+    printed = texts(notebook)
+    # the first output states the data it ran on, and that none of it is synthetic
+    assert printed and printed[0].startswith(f"Data: {loaded_kb.data_dir}"), printed[:1]
+    assert "graphs" in printed[0] and "initiatives" in printed[0]
+    assert "No synthetic data." in printed[0]
+    assert images(notebook) >= 1, "a notebook draws at least one figure"
+
+
+@pytest.mark.slow
+@pytest.mark.data("kb")
+def test_the_tour_queries_a_live_endpoint_through_sparqlwrapper(
+    kb_server: EssaimServer, loaded_kb: LoadedKb, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(LOCATION_VARIABLE, str(loaded_kb.data_dir))
+    monkeypatch.setenv("ESSAIM_ANALYSIS_ENDPOINT", kb_server.sparql)
+    monkeypatch.setenv("ESSAIM_ANALYSIS_EXPORTS", str(tmp_path / "exports"))
+    notebook = execute(TOUR, tmp_path)
+    printed = "".join(texts(notebook))
+    assert f"{kb_server.sparql}: " in printed and "The same count." in printed, printed
+    exported = sorted(p.name for p in (tmp_path / "exports").iterdir())
+    assert exported == ["initiatives-by-country.csv", "scaling-results-by-kind.json"]
+    assert "United Kingdom" in (tmp_path / "exports" / "initiatives-by-country.csv").read_text()
