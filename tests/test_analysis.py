@@ -15,7 +15,7 @@ import pandas as pd
 import pyoxigraph as ox
 import pytest
 
-from essaim.analysis import frames, networks, plots, provenance, source
+from essaim.analysis import frames, networks, plots, provenance, source, suggested
 from essaim.canned import ParameterError
 from essaim.store import Dataset, EmbeddedStore
 from essaim.store.remote import RemoteStore
@@ -210,3 +210,29 @@ def test_okabe_ito_colours() -> None:
     colours = plots.family_colours(["association", "unknown", "cooperative"] * 5)
     assert colours == {"association": "#E69F00", "unknown": "#999999", "cooperative": "#56B4E9"}
     assert len(set(plots.OKABE_ITO)) == 8
+
+
+# -- the suggester's exploratory layer -------------------------------------------------------
+
+
+def test_the_suggesters_agreement_is_measured_on_human_codes(kb: Dataset) -> None:
+    measured = suggested.agreement(kb)
+    # the founding case's curated barriers and success factors, with their quotes
+    assert measured.passages >= 20
+    assert 0 < measured.first <= measured.first_three <= measured.passages
+    assert f"on {measured.passages} coded passages" in measured.text("en")
+    assert f"sur {measured.passages} passages" in measured.text("fr")
+
+
+def test_the_exploratory_layer_reads_the_experiments_sections_and_writes_nothing(
+    kb: Dataset,
+) -> None:
+    before = sum(kb.stats().triples_per_graph.values())
+    codes = suggested.suggested_codes(kb)
+    assert sum(kb.stats().triples_per_graph.values()) == before  # no annotation stored
+    by_part = codes.attrs["sections_by_part"]
+    assert by_part["obstacles"] > 100 and by_part["advice"] > 100
+    assert 0 < len(codes) <= codes.attrs["sections"] == sum(by_part.values())
+    assert set(codes["part"]) == {"obstacles", "advice"}
+    assert set(codes["scheme"]) <= set(suggested.SCHEMES)
+    assert codes["initiative"].str.startswith(KB + "initiative/undp-").all()
