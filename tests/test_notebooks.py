@@ -13,6 +13,8 @@ from pathlib import Path
 import nbformat
 import pytest
 from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
+from nbformat.v4 import new_code_cell, new_notebook
 
 from essaim.analysis.source import LOCATION_VARIABLE
 from essaim_server_fixtures import EssaimServer
@@ -71,16 +73,32 @@ def test_there_are_notebooks() -> None:
     } <= names
 
 
+def stored_outputs(notebook: nbformat.NotebookNode) -> list[str]:
+    """What a committed notebook must not hold: outputs and execution counts, by cell."""
+    return [
+        f"cell {number}: {'outputs' if cell.outputs else 'an execution count'}"
+        for number, cell in enumerate(notebook.cells)
+        if cell.cell_type == "code" and (cell.outputs or cell.execution_count is not None)
+    ]
+
+
 @pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
 def test_stored_without_outputs(path: Path) -> None:
     notebook = nbformat.read(path, as_version=4)
     nbformat.validate(notebook)
-    for number, cell in enumerate(notebook.cells):
-        if cell.cell_type == "code":
-            assert not cell.outputs, (
-                f"{path.name}, cell {number}: clear the outputs before committing"
-            )
-            assert cell.execution_count is None, f"{path.name}, cell {number}: an execution count"
+    assert not stored_outputs(notebook), f"{path.name}: clear the outputs before committing"
+
+
+def test_a_failing_cell_fails_and_an_executed_notebook_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "failing.ipynb"
+    cells = [new_code_cell("print('before')"), new_code_cell("1 / 0")]
+    nbformat.write(new_notebook(cells=cells), path)
+    notebook = nbformat.read(path, as_version=4)
+    assert not stored_outputs(notebook)
+    with pytest.raises(CellExecutionError, match="ZeroDivisionError"):
+        NotebookClient(notebook, timeout=CELL_TIMEOUT_S, kernel_name="python3").execute()
+    # what the test above refuses: a notebook committed with its outputs
+    assert stored_outputs(notebook) == ["cell 0: outputs", "cell 1: outputs"]
 
 
 @pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
