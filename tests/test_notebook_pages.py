@@ -85,6 +85,8 @@ def test_rendered_notebooks_are_listed_and_served(empty_app: EssaimApp, folder: 
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     policy = page.headers["content-security-policy"]
     assert "script-src 'self';" in policy and "'unsafe-inline'" not in policy
+    assert "frame-ancestors 'none'" in policy and "img-src 'self' data:" in policy
+    assert page.headers["x-content-type-options"] == "nosniff"
     styles = re.findall(r"'sha256-[^']+'", policy)
     assert (
         styles and len(styles) == len(set(re.findall(r"<style", page.text)) | {1}) - 0
