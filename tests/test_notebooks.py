@@ -11,11 +11,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import nbformat
+import pandas as pd
 import pytest
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 from nbformat.v4 import new_code_cell, new_notebook
 
+from essaim.analysis import frames, provenance, source
 from essaim.analysis.source import LOCATION_VARIABLE
 from essaim_server_fixtures import EssaimServer
 from loaded_kb_fixtures import LoadedKb
@@ -149,3 +151,31 @@ def test_the_tour_runs_and_queries_a_live_endpoint_through_sparqlwrapper(
     exported = sorted(p.name for p in (tmp_path / "exports").iterdir())
     assert exported == ["initiatives-by-country.csv", "scaling-results-by-kind.json"]
     assert "United Kingdom" in (tmp_path / "exports" / "initiatives-by-country.csv").read_text()
+
+
+@pytest.mark.slow
+@pytest.mark.data("kb")
+def test_the_library_reads_an_endpoint_as_it_reads_the_store(
+    kb_server: EssaimServer, loaded_kb: LoadedKb
+) -> None:
+    """``STORE = "http://…/sparql"``: the same statement and the same rows as the data
+    directory the server was started from (parameters bound by a VALUES block there)."""
+    remote, local = source.connect(kb_server.sparql), source.connect(loaded_kb.data_dir)
+    try:
+        there, here = provenance.describe(remote, "r"), provenance.describe(local, "l")
+        assert there.initiatives_by_kind == here.initiatives_by_kind
+        assert there.counts == here.counts and not there.synthetic
+        for name, values in (
+            ("actor-participations", {"kind": "cb:initiative-kind/ess-initiative"}),
+            ("barriers-by-territory", {"territory": "kb:territory/sarthe", "lang": "fr"}),
+        ):
+            a, b = frames.frame(remote, name, values), frames.frame(local, name, values)
+            columns = list(b.columns)
+            pd.testing.assert_frame_equal(
+                a.sort_values(columns).reset_index(drop=True),
+                b.sort_values(columns).reset_index(drop=True),
+            )
+            assert len(b) > 0
+    finally:
+        remote.close()
+        local.close()
