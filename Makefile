@@ -19,7 +19,7 @@ VEGA_EMBED_VERSION := 7.3.0
 VEGA := .vega/node_modules/vega-embed/build/vega-embed.min.js
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run test lint typecheck pytest docs bench clean kb
+.PHONY: help setup run test lint typecheck pytest docs notebooks bench clean kb
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -27,7 +27,7 @@ help: ## List the targets
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
-	$(BIN)/python -m pip install --quiet --constraint constraints.txt --editable '.[dev]'
+	$(BIN)/python -m pip install --quiet --constraint constraints.txt --editable '.[dev,analysis]'
 	touch $(STAMP)
 
 $(YASGUI):
@@ -77,6 +77,9 @@ kb: $(STAMP) ## Regenerate the generated Turtle under kb/ from the committed sou
 
 docs: $(STAMP) ## Build the ontology's HTML documentation (pyLODE) into build/docs/
 	$(BIN)/essaim docs --output build/docs/ontology.html
+
+notebooks: $(STAMP) ## Execute the notebooks on the bundled data (or ESSAIM_ANALYSIS_STORE) and render them to HTML in build/notebooks/ (no CDN scripts; the node links to them)
+	$(BIN)/python -m essaim.analysis.render --output build/notebooks
 
 bench: $(STAMP) ## Benchmark loading, the query mix (100k, 1M, 5M), the endpoint and the web pages (long; benchmarks/README.md)
 	$(BIN)/python benchmarks/run.py $(BENCH_ARGS)

@@ -445,7 +445,35 @@ def _scaling_paths(store: EmbeddedStore, found: list[Row]) -> None:
     assert row["initiative"] == INITIATIVE and row["path"] is None and row["toTerritory"] is None
 
 
+def _participations(store: EmbeddedStore, found: list[Row]) -> None:
+    # the founding case's network: one row per participant, families rolled up
+    assert {r["initiative"] for r in found} == {INITIATIVE}
+    assert {r["actor"] for r in found} == _participants(store, INITIATIVE)
+    assert all(r["territory"] == KB + "territory/sarthe" for r in found)
+    [cuma] = pick(found, actor=KB + "actor/ud-cuma-sarthe")
+    families = set(cast(str, cuma["families"]).split())
+    assert families == {cb("actor-type/cooperative"), cb("actor-type/network-federation")}
+    assert cast(str, cuma["sectors"]).split() == [cb("sector/agriculture")]
+    assert cuma["actorLabel"] == "UD CUMA de la Sarthe"
+
+
+def _participations_all(store: EmbeddedStore, found: list[Row]) -> None:
+    # every corpus: the UNDP experiments' partners too, named in the language they have
+    kinds = {r["kind"] for r in found}
+    assert kinds >= {
+        cb("initiative-kind/ess-initiative"),
+        cb("initiative-kind/accelerator-lab-experiment"),
+    }
+    assert len(pick(found, initiative=INITIATIVE)) == 23
+    assert all(r["actorLabel"] for r in found)
+
+
 EXPECTED: dict[str, Expectation] = {
+    "actor-participations": Expectation(
+        {"kind": "cb:initiative-kind/ess-initiative", "lang": "fr"},
+        _participations,
+        [({}, _participations_all)],
+    ),
     "action-timeline": Expectation(
         {
             "initiative": "kb:initiative/sarthe-ceas72-mise-en-reseau-ess",
@@ -509,6 +537,7 @@ EXPECTED: dict[str, Expectation] = {
 
 # Queries whose sample values give an optional parameter.
 NARROWED = {
+    "actor-participations",
     "scaling-results-by-kind",
     "action-timeline",
     "actor-types-by-scaling-outcome",
@@ -527,6 +556,7 @@ NARROWED = {
 
 # Queries rdflib runs in a second or two over the knowledge base (the others take minutes).
 RDFLIB_RUNS = {
+    "actor-participations",
     "action-timeline",
     "barriers-by-territory",
     "bridging-actors",

@@ -31,6 +31,7 @@ from essaim.web.pages import (
     docs,
     editor,
     ingest_pages,
+    notebook_pages,
     pictures,
     routes,
     search_pages,
@@ -103,6 +104,7 @@ def create_app(settings: Settings, store: Dataset | None = None) -> FastAPI:
     app.include_router(territory_pages.router)
     app.include_router(search_pages.router)
     app.include_router(docs.router)
+    app.include_router(notebook_pages.router)
     app.include_router(signin.router)
     app.include_router(uploads.router)
     app.include_router(ingest_pages.router)

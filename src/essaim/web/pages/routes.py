@@ -77,7 +77,9 @@ async def home(request: Request) -> Response:
     lang = language_of(request)
     data = _home_data(await node.memo(("home", lang), lambda: node.call(overview, lang)))
     queries = list(request.app.state.queries.values())
-    return render(request, "home.html", lang=lang, queries=queries, **data)
+    from essaim.web.pages.notebook_pages import rendered
+
+    return render(request, "home.html", lang=lang, queries=queries, notebooks=rendered(), **data)
 
 
 async def _resource_page(request: Request, iri: str) -> Response:
