@@ -845,24 +845,41 @@ def test_rdflib_runs_it_with_the_same_number_of_rows(
 #: bound the same way), and why where it is known: 16 of 18 at most. Every other query must give
 #: the same rows. Two of them (by territory) differ on a fresh server and not after other loads
 #: and clears: not yet understood.
+#: The canned queries that still give other rows on Virtuoso 7.2, with the reduced causes (the
+#: queries were rewritten around the others: queries/README.md, "Portability").
+#: A FILTER inside an OPTIONAL, after a path to a bound territory, drops rows on Virtuoso:
+#:   SELECT ?b ?l { ?i essaim:territory/essaim:partOf* <sarthe> ; essaim:hasBarrier ?b .
+#:     OPTIONAL { ?b skos:prefLabel ?l FILTER (LANGMATCHES(LANG(?l), "fr")) } }
+#: gives 1 row of 4 (all 4 without the FILTER; with `essaim:territory ?t`, ?t bound by VALUES,
+#: and no path: SP031 "Internal error: ssg_print_rvr"). A sub-select round the required
+#: patterns, or the path written as two triple patterns, changes nothing.
+_OPTIONAL_FILTER = "a FILTER in an OPTIONAL after a path to a bound territory drops rows"
 VIRTUOSO_DIFFERENCES: dict[str, str] = {
-    "action-timeline": "COALESCE does not pass over an error (an unbound year): no rows",
-    "actor-types-by-scaling-outcome": "other rows than SPARQL's (not yet analysed)",
-    "barriers-by-territory": "other rows than SPARQL's (not yet analysed)",
-    "bridging-actors": "Virtuoso's compiler fails (SQ156: Bad dfe in sqlo_place_exp)",
-    "codebook-concept-usage": "other rows than SPARQL's (not yet analysed)",
-    "codes-by-section": "integer division: Virtuoso's 3/4 is 0 where SPARQL's is 0.75",
-    "conditions-by-scaling-outcome": "other rows than SPARQL's (not yet analysed)",
-    "cross-sector-partnership-ratio": "Virtuoso's compiler fails (SQ074)",
-    "factors-by-scaling-outcome": "other rows than SPARQL's (not yet analysed)",
-    "funding-by-scaling-outcome": "other rows than SPARQL's (not yet analysed)",
-    "initiative-profile": "other rows than SPARQL's (not yet analysed)",
-    "resources-and-funding": "other rows than SPARQL's (not yet analysed)",
-    "scaling-paths": "other rows than SPARQL's (not yet analysed)",
-    "scaling-results-by-kind": "other rows than SPARQL's (not yet analysed)",
-    "search-passages": "other rows than SPARQL's (not yet analysed)",
-    "success-factors-by-territory": "other rows than SPARQL's (not yet analysed)",
+    "barriers-by-territory": _OPTIONAL_FILTER,
+    "codebook-concept-usage": "the passages' OPTIONAL over a UNION finds none (not yet reduced)",
+    # Its shared sectors and families are found by a FILTER EXISTS inside an OPTIONAL (the
+    # bug above, not reduced further); and where an initiative has no comparable pair Virtuoso
+    # stops on the division by zero (SR083) where SPARQL leaves the ratio unbound.
+    "cross-sector-partnership-ratio": "more cross pairs (OPTIONAL with FILTER EXISTS); SR083",
+    "initiative-profile": 'GROUP_CONCAT over no role is "" (pyoxigraph: unbound), an xsd:integer'
+    " offset is xsd:nonNegativeInteger, and one more row (a passage of a fact in another mode)",
+    "success-factors-by-territory": _OPTIONAL_FILTER,
 }
+
+
+_BOOLEAN = XSD + "boolean"
+
+
+def same_booleans(found: list[tuple[object, ...]]) -> list[tuple[object, ...]]:
+    """Virtuoso writes an xsd:boolean as 1 or 0, pyoxigraph as true or false: the same values."""
+    words = {("1",): ("true",), ("0",): ("false",)}
+
+    def cell(value: object) -> object:
+        if isinstance(value, tuple) and value[1:] == (_BOOLEAN, None) and value[0] in words:
+            return (words[value[0]], _BOOLEAN, None)
+        return value
+
+    return sorted((tuple(cell(value) for value in row) for row in found), key=repr)
 
 
 def test_a_remote_store_gives_the_same_rows(
@@ -890,7 +907,7 @@ def test_a_remote_store_gives_the_same_rows(
         expectation = EXPECTED[name]
         for values in [expectation.values, *(v for v, _ in expectation.extra)]:
             try:
-                remote = comparable(run(remote_store, query, values, check=True))
+                remote = same_booleans(comparable(run(remote_store, query, values, check=True)))
             except StoreError as error:  # Virtuoso's compiler fails on some
                 differing.append((name, values, str(error)))
                 continue
