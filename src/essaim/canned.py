@@ -11,6 +11,7 @@ Each research question is one ``.rq`` file in ``queries/`` (``bundled_data().que
     # param: territory iri class=essaim:Territory optional — Only this territory.
     # param@fr: territory — Seulement ce territoire.
     # tags: barriers, territories
+    # federation: sum initiatives by territory barrier
     PREFIX essaim: <https://w3id.org/essaim/ontology#>
     SELECT ?territory ...
 
@@ -34,6 +35,7 @@ from typing import Final
 
 import pyoxigraph as ox
 
+from essaim.federation.rules import Rule, RuleError, parse_rule, read_rule
 from essaim.namespaces import PREFIXES, RDFS, XSD
 from essaim.resources import bundled_data
 from essaim.sparql_syntax import TOKENS
@@ -43,7 +45,7 @@ from essaim.store.base import Term
 #: The types a parameter may have, in the order error messages list them.
 PARAMETER_TYPES: Final = ("iri", "string", "integer", "year", "language")
 #: The keys a header line may use.
-HEADER_KEYS: Final = ("title", "description", "param", "tags")
+HEADER_KEYS: Final = ("title", "description", "param", "tags", "federation")
 #: What a canned query's name (its file name without ``.rq``) looks like.
 QUERY_NAME: Final = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
@@ -129,6 +131,8 @@ class CannedQuery:
     parameters: tuple[Parameter, ...]
     tags: tuple[str, ...]
     text: str
+    #: Which columns a federated run re-sums over the nodes (:mod:`essaim.federation.rules`).
+    federation: Rule = Rule()  # noqa: RUF009 (immutable)
 
     def parameter(self, name: str) -> Parameter | None:
         """The parameter of that name, if the query has one."""
@@ -217,6 +221,7 @@ def parse_query(path: Path, text: str) -> CannedQuery:
     translations: list[_Entry] = []
     tags: tuple[str, ...] = ()
     tags_seen = False
+    federation: _Entry | None = None
     for entry in entries:
         if entry.key not in HEADER_KEYS:
             raise QueryHeaderError(
@@ -246,6 +251,12 @@ def parse_query(path: Path, text: str) -> CannedQuery:
             parameters[parameter.name] = (parameter, entry.line)
         elif entry.key == "param":
             translations.append(entry)
+        elif entry.key == "federation":
+            if entry.lang is not None or federation is not None:
+                raise QueryHeaderError(
+                    path, entry.line, "give one 'federation' line, without a language"
+                )
+            federation = entry
         else:
             if entry.lang is not None:
                 raise QueryHeaderError(path, entry.line, "tags take no language")
@@ -258,7 +269,13 @@ def parse_query(path: Path, text: str) -> CannedQuery:
     for key, texts in (("title", titles), ("description", descriptions)):
         if "en" not in texts:
             raise QueryHeaderError(path, 1, f"the header has no '# {key}: …' in English")
-    _check_query(path, text, {n: line for n, (_, line) in parameters.items()})
+    projected = _check_query(path, text, {n: line for n, (_, line) in parameters.items()})
+    rule = read_rule(text)
+    if federation is not None:
+        try:
+            rule = parse_rule(federation.value, projected)
+        except RuleError as exc:
+            raise QueryHeaderError(path, federation.line, f"federation: {exc}") from None
     return CannedQuery(
         name=name,
         path=path,
@@ -267,6 +284,7 @@ def parse_query(path: Path, text: str) -> CannedQuery:
         parameters=tuple(p for p, _ in parameters.values()),
         tags=tags,
         text=text,
+        federation=rule,
     )
 
 
@@ -416,8 +434,9 @@ def _declared_prefixes(text: str) -> dict[str, str]:
     return {m[1] or "": m[2] for m in _PREFIX_DECL.finditer(text)}
 
 
-def _check_query(path: Path, text: str, parameters: Mapping[str, int]) -> None:
-    """The query parses, and each parameter is a variable of it and of its projection."""
+def _check_query(path: Path, text: str, parameters: Mapping[str, int]) -> set[str]:
+    """The query parses, and each parameter is a variable of it and of its projection; the
+    variables of its projection."""
     try:
         result = ox.Store().query(text)
     except SyntaxError as exc:
@@ -448,6 +467,7 @@ def _check_query(path: Path, text: str, parameters: Mapping[str, int]) -> None:
             raise QueryHeaderError(
                 path, min(parameters.values()), f"the parameters cannot be bound: {exc}"
             ) from None
+    return projected
 
 
 def _variables_outside_projection(text: str) -> set[str]:

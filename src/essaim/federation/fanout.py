@@ -1,0 +1,209 @@
+"""One query sent to every peer at once, each within its own time limit.
+
+pyoxigraph's ``SERVICE`` calls its endpoints one after another and has no time limit of its own
+(a peer that accepts the connection and never answers held a query over 75 s), so a federated
+canned query is not a ``SERVICE`` query: essaim sends the query itself to each peer in parallel
+(``httpx`` async, the SPARQL 1.1 Protocol: a ``POST`` of ``application/sparql-query`` asking
+for ``application/sparql-results+json``), its parameters as a ``VALUES`` block as the remote store
+sends them (:func:`essaim.store.values_clause.bind_values`), and waits for each peer at most
+``timeout_s`` — connecting, sending, waiting and reading together. A peer that is down, slow,
+answers an error or something that is not SPARQL JSON results is reported with the reason; the
+others' rows answer. Redirects are not followed (a peer is the IRI on the allow-list).
+
+Peers are the entries of ``ESSAIM_FEDERATION_PEERS`` that name an endpoint: an entry ending with
+``/`` allows ``SERVICE`` calls under it but names no endpoint, so no fan-out goes to it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import httpx
+import pyoxigraph as ox
+
+from essaim.namespaces import CODEBOOK, SKOS
+from essaim.store.base import Term
+from essaim.store.values_clause import bind_values
+
+#: The answer a peer may send, at most (bytes): more is reported as invalid.
+MAX_ANSWER_BYTES = 64 * 1024 * 1024
+#: Connecting to a peer takes at most this (seconds), within its time limit.
+CONNECT_TIMEOUT_S = 3.0
+_REASON_LIMIT = 200
+JSON_RESULTS = "application/sparql-results+json"
+
+#: The links by which a node's own concepts (its codebook extension) point to the shared
+#: codebook: each edge from a concept outside the shared codebook (:mod:`essaim.federation.merge`
+#: follows them to roll counts up).
+LINKS_QUERY = f"""PREFIX skos: <{SKOS}>
+SELECT DISTINCT ?concept ?relation ?target WHERE {{
+  VALUES ?relation {{ skos:exactMatch skos:closeMatch skos:broader }}
+  ?concept ?relation ?target .
+  FILTER (isIRI(?concept) && isIRI(?target) && !STRSTARTS(STR(?concept), "{CODEBOOK}"))
+}}
+LIMIT 100000"""
+
+
+class InvalidAnswer(ValueError):
+    """What a node sent is not SPARQL JSON results of a SELECT query."""
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What one node answered: ``status`` is ``ok``, ``unreachable`` (no connection),
+    ``timeout`` (no whole answer within the limit), ``error`` (an HTTP error status) or
+    ``invalid`` (not SELECT results); ``reason`` says more when it is not ``ok``."""
+
+    node: str
+    status: str
+    reason: str = ""
+    variables: tuple[str, ...] = ()
+    rows: tuple[dict[str, Term], ...] = ()
+    #: The node's concept links (concept, relation IRI, target), when asked for.
+    links: tuple[tuple[str, str, str], ...] = ()
+    seconds: float = 0.0
+    endpoint: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+
+def endpoints(peers: Sequence[str]) -> tuple[str, ...]:
+    """The allow-list's entries that name an endpoint (not a prefix ending with ``/``).
+
+    >>> endpoints(("https://a.example/sparql", "https://b.example/", "http://c.example/query"))
+    ('https://a.example/sparql', 'http://c.example/query')
+    """
+    return tuple(peer for peer in peers if not peer.endswith("/"))
+
+
+def solutions(body: bytes) -> tuple[tuple[str, ...], tuple[dict[str, Term], ...]]:
+    """The variables and rows of SPARQL JSON results; :class:`InvalidAnswer` otherwise.
+
+    >>> row = b'{"n":{"type":"literal","value":"1"}}'
+    >>> body = b'{"head":{"vars":["n"]},"results":{"bindings":[' + row + b']}}'
+    >>> variables, rows = solutions(body)
+    >>> variables, rows[0]["n"].value
+    (('n',), '1')
+    """
+    try:
+        parsed = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
+        if not isinstance(parsed, ox.QuerySolutions):
+            raise InvalidAnswer("a boolean, not rows: the query is a SELECT")
+        variables = tuple(v.value for v in parsed.variables)
+        rows = tuple(
+            {name: term for name in variables if (term := row[name]) is not None} for row in parsed
+        )
+    except (SyntaxError, ValueError, OSError) as exc:
+        if isinstance(exc, InvalidAnswer):
+            raise
+        raise InvalidAnswer(f"not SPARQL JSON results: {_short(str(exc))}") from None
+    return variables, rows
+
+
+def links_of(rows: Sequence[Mapping[str, Term]]) -> tuple[tuple[str, str, str], ...]:
+    """The (concept, relation, target) IRIs of :data:`LINKS_QUERY`'s rows."""
+    found = []
+    for row in rows:
+        terms = [row.get(name) for name in ("concept", "relation", "target")]
+        if all(isinstance(t, ox.NamedNode) for t in terms):
+            found.append(tuple(t.value for t in terms if t is not None))
+    return tuple((c, r, t) for c, r, t in found)
+
+
+async def fan_out(
+    peers: Sequence[str],
+    query: str,
+    substitutions: Mapping[str, Term] | None = None,
+    *,
+    timeout_s: float,
+    links: bool = False,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> list[Answer]:
+    """Every peer's answer to ``query`` (its parameters bound by a ``VALUES`` block), in the
+    order of ``peers``; with ``links``, each peer's concept links too (:data:`LINKS_QUERY`, sent
+    alongside, within the same limit). Never raises for a peer: its answer says what failed."""
+    text = bind_values(query, dict(substitutions or {}))
+    timeout = httpx.Timeout(timeout_s, connect=min(CONNECT_TIMEOUT_S, timeout_s))
+    limits = httpx.Limits(max_connections=max(2 * len(peers), 1))
+    async with httpx.AsyncClient(
+        timeout=timeout, limits=limits, transport=transport, follow_redirects=False
+    ) as client:
+        return list(
+            await asyncio.gather(
+                *(_ask(client, peer, text, timeout_s, links) for peer in endpoints(peers))
+            )
+        )
+
+
+async def _ask(
+    client: httpx.AsyncClient, endpoint: str, text: str, timeout_s: float, links: bool
+) -> Answer:
+    started = time.perf_counter()
+
+    def failed(status: str, reason: str) -> Answer:
+        return Answer(
+            endpoint, status, reason, seconds=time.perf_counter() - started, endpoint=endpoint
+        )
+
+    try:
+        async with asyncio.timeout(timeout_s):
+            if links:
+                body, link_body = await asyncio.gather(
+                    _post(client, endpoint, text), _post(client, endpoint, LINKS_QUERY)
+                )
+            else:
+                body, link_body = await _post(client, endpoint, text), None
+            variables, rows = await asyncio.to_thread(solutions, body)
+            link_rows = (await asyncio.to_thread(solutions, link_body))[1] if link_body else ()
+    except TimeoutError:
+        return failed("timeout", f"no whole answer within {timeout_s:g} s")
+    except httpx.TimeoutException:
+        return failed("timeout", f"no whole answer within {timeout_s:g} s")
+    except httpx.ConnectError as exc:
+        return failed("unreachable", f"cannot connect: {_short(str(exc)) or type(exc).__name__}")
+    except httpx.TransportError as exc:
+        return failed("unreachable", f"{type(exc).__name__}: {_short(str(exc))}")
+    except _HttpError as exc:
+        return failed("error", str(exc))
+    except InvalidAnswer as exc:
+        return failed("invalid", str(exc))
+    return Answer(
+        endpoint,
+        "ok",
+        variables=variables,
+        rows=rows,
+        links=links_of(link_rows),
+        seconds=time.perf_counter() - started,
+        endpoint=endpoint,
+    )
+
+
+class _HttpError(Exception):
+    pass
+
+
+async def _post(client: httpx.AsyncClient, endpoint: str, text: str) -> bytes:
+    headers = {"Content-Type": "application/sparql-query", "Accept": JSON_RESULTS}
+    async with client.stream("POST", endpoint, content=text.encode(), headers=headers) as reply:
+        body = bytearray()
+        async for chunk in reply.aiter_bytes():
+            body += chunk
+            if len(body) > MAX_ANSWER_BYTES:
+                raise InvalidAnswer(f"an answer over {MAX_ANSWER_BYTES // (1024 * 1024)} MB")
+        if reply.status_code != 200:
+            detail = _short(body.decode("utf-8", "replace").strip())
+            raise _HttpError(f"HTTP {reply.status_code}" + (f": {detail}" if detail else ""))
+        media = reply.headers.get("content-type", "").split(";")[0].strip().lower()
+        if media not in (JSON_RESULTS, "application/json"):
+            raise InvalidAnswer(f"answered {media or 'no content type'}, not {JSON_RESULTS}")
+        return bytes(body)
+
+
+def _short(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= _REASON_LIMIT else text[: _REASON_LIMIT - 1] + "…"
