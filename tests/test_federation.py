@@ -3,8 +3,9 @@
 Real parts: two ``essaim serve`` processes on loopback — the main node, and a territory's node
 with its own base IRI and a codebook extension linked to the shared codebook — a plain
 ``oxigraph serve`` holding essaim data (a peer that is not essaim), and a silent peer: a loopback
-socket that accepts connections, reads what comes and never answers. The main node lists the
-three peers in ``ESSAIM_FEDERATION_PEERS``; the territory node is stopped in the last test.
+socket that accepts connections, reads what comes and never answers, and a peer that answers a
+web page. The main node lists the four peers in ``ESSAIM_FEDERATION_PEERS``; the territory node
+is stopped in the last test.
 
 The merge rules, the roll-up and the header's ``federation`` line are tested on their own first
 (no server).
@@ -17,6 +18,7 @@ import subprocess
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +30,9 @@ from essaim.canned import QueryHeaderError, parse_query
 from essaim.federation.fanout import Answer
 from essaim.federation.merge import merge
 from essaim.federation.rules import Rule, read_rule
-from essaim.namespaces import SKOS, XSD
+from essaim.loading import add_contract_context
+from essaim.namespaces import ESSAIM, SKOS, XSD
+from essaim.validation import validate
 from essaim_server_fixtures import EssaimServer, _stop, launch
 from oxigraph_server_fixtures import free_port, oxigraph_binary, stop, wait_until_serving
 
@@ -43,6 +47,7 @@ NO_PREMISES = TERRITORY_BASE + "codebook/barrier/no-premises"
 QUERY = "/api/queries/barriers-by-territory"
 #: The peers' time limit in these tests (the silent peer costs it on every network query).
 LIMIT_S = 2
+SCRIPT = b"<script>alert('peer')</script>"
 
 
 # -- the rules, on their own ------------------------------------------------------------------
@@ -109,6 +114,26 @@ def test_totals_roll_extension_concepts_up_to_the_shared_codebook() -> None:
     )
 
 
+def test_the_contract_takes_a_node_s_own_concept_only_linked_to_the_shared_codebook() -> None:
+    graph = "https://territoire.example/graph/initiatives"
+    unlinked = TERRITORY_BASE + "codebook/barrier/unlinked"
+    extra = f"""
+        <{TERRITORY_BASE}initiative/repair-cafe> <{ESSAIM}hasBarrier> <{unlinked}> .
+        <{unlinked}> a <{SKOS}Concept> ; <{SKOS}prefLabel> "Sans lien"@fr .
+    """
+    for data, refused in (("", set()), (extra, {f"<{unlinked}>"})):
+        context = ox.Store()
+        context.load(
+            (DATA / "territory-node.ttl").read_bytes() + data.encode(),
+            format=ox.RdfFormat.TURTLE,
+            to_graph=ox.NamedNode(graph),
+        )
+        add_contract_context(context, [])
+        report = validate(context, focus_graph=graph)
+        assert {r.value for r in report.results} == refused
+        assert all(r.path == ESSAIM + "hasBarrier" for r in report.results)
+
+
 # -- real nodes ----------------------------------------------------------------------------
 
 
@@ -127,6 +152,36 @@ class Network:
     territory: EssaimServer
     plain: str  # the oxigraph server's query endpoint
     silent: Silent
+    garbage: str  # a peer that answers a web page
+    broken: str  # a peer that answers an HTTP error with markup in its body
+
+
+@pytest.fixture(scope="module")
+def garbage_peer() -> Iterator[str]:
+    """A loopback HTTP server that answers every query with a web page (200, text/html) on
+    ``/sparql``, and with an error whose body holds a script on ``/broken``."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            broken = self.path == "/broken"
+            body = SCRIPT if broken else b"<html><body>Welcome to our site</body></html>"
+            self.send_response(502 if broken else 200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/sparql"
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 @pytest.fixture(scope="module")
@@ -203,23 +258,27 @@ def _put(node: EssaimServer, graph: str, name: str) -> None:
 
 @pytest.fixture(scope="module")
 def network(
-    tmp_path_factory: pytest.TempPathFactory, plain_peer: str, silent_peer: Silent
+    tmp_path_factory: pytest.TempPathFactory,
+    plain_peer: str,
+    silent_peer: Silent,
+    garbage_peer: str,
 ) -> Iterator[Network]:
     root = tmp_path_factory.mktemp("federation")
     territory = launch(
-        root / "territory", "--no-load",
+        root / "territory", "--no-load", "--workers", "1",
         env={"ESSAIM_BASE": TERRITORY_BASE, "ESSAIM_GRAPH_BASE": "https://territoire.example/graph/"},
     )  # fmt: skip
     main = None
     try:
         _put(territory, "https://territoire.example/graph/initiatives", "territory-node.ttl")
-        peers = f"{territory.sparql} {plain_peer} {silent_peer.url}"
+        broken = garbage_peer.replace("/sparql", "/broken")
+        peers = f"{territory.sparql} {plain_peer} {silent_peer.url} {garbage_peer} {broken}"
         main = launch(
-            root / "main", "--no-load",
+            root / "main", "--no-load", "--workers", "2",
             env={"ESSAIM_FEDERATION_PEERS": peers, "ESSAIM_FEDERATION_TIMEOUT": str(LIMIT_S)},
         )  # fmt: skip
         _put(main, "https://w3id.org/essaim/graph/test/federation", "main-node.ttl")
-        yield Network(main, territory, plain_peer, silent_peer)
+        yield Network(main, territory, plain_peer, silent_peer, garbage_peer, broken)
     finally:
         for server in (main, territory):
             if server is not None and server.process.poll() is None:
@@ -271,10 +330,17 @@ def test_the_network_answers_each_row_naming_its_node_and_the_silent_peer_named(
         network.territory.sparql: "ok",
         network.plain: "ok",
         network.silent.url: "timeout",
+        network.garbage: "invalid",
+        network.broken: "error",
     }
     missing = body["federation"]["missing"]
     assert missing == [
-        {"node": network.silent.url, "reason": f"timeout: no whole answer within {LIMIT_S} s"}
+        {"node": network.silent.url, "reason": f"timeout: no whole answer within {LIMIT_S} s"},
+        {
+            "node": network.garbage,
+            "reason": "invalid: answered text/html, not application/sparql-results+json",
+        },
+        {"node": network.broken, "reason": f"error: HTTP 502: {SCRIPT.decode()}"},
     ]
     assert network.silent.connections, "the silent peer was asked"
     rows = {
@@ -328,7 +394,9 @@ def test_network_csv_and_refusals(network: Network) -> None:
     assert csv.status_code == 200
     assert csv.text.splitlines()[0].startswith("node,territory,")
     assert f"{network.territory.sparql},{MAINE}," in csv.text
-    assert csv.headers["X-Essaim-Missing-Nodes"] == f"{network.silent.url} timeout"
+    assert csv.headers["X-Essaim-Missing-Nodes"] == (
+        f"{network.silent.url} timeout; {network.garbage} invalid; {network.broken} error"
+    )
     xml = network.main.get(
         network.main.url + QUERY, params={"scope": "network", "format": "xml"}, timeout=60
     )
@@ -370,11 +438,14 @@ def test_the_page_offers_the_network_and_shows_each_peer(network: Network) -> No
     )
     assert page.status_code == 200
     assert 'name="scope" value="network" checked' in page.text
-    assert "the network (this node and 3 peers)" in page.text
+    assert "the network (this node and 5 peers)" in page.text
     assert "Network totals" in page.text
     assert f"no whole answer within {LIMIT_S} s" in page.text
     assert network.silent.url in page.text
     assert "Own concepts not rolled up" in page.text
+    # what a peer said is shown escaped
+    assert SCRIPT.decode() not in page.text
+    assert "&lt;script&gt;alert(&#39;peer&#39;)&lt;/script&gt;" in page.text
 
 
 def test_actors_linked_by_identifier_or_same_as_never_by_label(network: Network) -> None:
@@ -406,5 +477,7 @@ def test_a_stopped_peer_is_named_and_the_others_answer(network: Network) -> None
     assert statuses["local"] == statuses[network.plain] == "ok"
     reasons = {m["node"]: m["reason"] for m in body["federation"]["missing"]}
     assert reasons[network.territory.sparql].startswith("unreachable: cannot connect")
-    assert set(reasons) == {network.territory.sparql, network.silent.url}
+    assert set(reasons) == {
+        network.territory.sparql, network.silent.url, network.garbage, network.broken,
+    }  # fmt: skip
     assert _totals(body)[(MAINE, CONCRETE)] == (2, 2)

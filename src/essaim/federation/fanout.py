@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -122,28 +123,46 @@ async def fan_out(
     *,
     timeout_s: float,
     links: bool = False,
-    transport: httpx.AsyncBaseTransport | None = None,
+    client: httpx.AsyncClient | None = None,
 ) -> list[Answer]:
     """Every peer's answer to ``query`` (its parameters bound by a ``VALUES`` block), in the
     order of ``peers``; with ``links``, each peer's concept links too (:data:`LINKS_QUERY`, sent
-    alongside, within the same limit). Never raises for a peer: its answer says what failed."""
+    alongside, within the same limit). Never raises for a peer: its answer says what failed.
+    ``client``: the HTTP client to send with (default: :func:`shared_client`)."""
     text = bind_values(query, dict(substitutions or {}))
-    timeout = httpx.Timeout(timeout_s, connect=min(CONNECT_TIMEOUT_S, timeout_s))
-    limits = httpx.Limits(max_connections=max(2 * len(peers), 1))
-    async with httpx.AsyncClient(
-        timeout=timeout, limits=limits, transport=transport, follow_redirects=False
-    ) as client:
-        return list(
-            await asyncio.gather(
-                *(_ask(client, peer, text, timeout_s, links) for peer in endpoints(peers))
-            )
+    sender = client or shared_client()
+    return list(
+        await asyncio.gather(
+            *(_ask(sender, peer, text, timeout_s, links) for peer in endpoints(peers))
         )
+    )
+
+
+#: One client per event loop: making one costs more than a small query (its TLS context,
+#: about 0.1 s here), and its connections to the peers are kept alive between queries.
+_CLIENTS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def shared_client() -> httpx.AsyncClient:
+    """The fan-out's HTTP client for the running event loop (made on first use)."""
+    loop = asyncio.get_running_loop()
+    client = _CLIENTS.get(loop)
+    if client is None or client.is_closed:
+        client = httpx.AsyncClient(
+            follow_redirects=False,
+            limits=httpx.Limits(max_connections=200, max_keepalive_connections=50),
+        )
+        _CLIENTS[loop] = client
+    return client
 
 
 async def _ask(
     client: httpx.AsyncClient, endpoint: str, text: str, timeout_s: float, links: bool
 ) -> Answer:
     started = time.perf_counter()
+    timeout = httpx.Timeout(timeout_s, connect=min(CONNECT_TIMEOUT_S, timeout_s))
 
     def failed(status: str, reason: str) -> Answer:
         return Answer(
@@ -154,10 +173,11 @@ async def _ask(
         async with asyncio.timeout(timeout_s):
             if links:
                 body, link_body = await asyncio.gather(
-                    _post(client, endpoint, text), _post(client, endpoint, LINKS_QUERY)
+                    _post(client, endpoint, text, timeout),
+                    _post(client, endpoint, LINKS_QUERY, timeout),
                 )
             else:
-                body, link_body = await _post(client, endpoint, text), None
+                body, link_body = await _post(client, endpoint, text, timeout), None
             variables, rows = await asyncio.to_thread(solutions, body)
             link_rows = (await asyncio.to_thread(solutions, link_body))[1] if link_body else ()
     except TimeoutError:
@@ -187,9 +207,13 @@ class _HttpError(Exception):
     pass
 
 
-async def _post(client: httpx.AsyncClient, endpoint: str, text: str) -> bytes:
+async def _post(
+    client: httpx.AsyncClient, endpoint: str, text: str, timeout: httpx.Timeout
+) -> bytes:
     headers = {"Content-Type": "application/sparql-query", "Accept": JSON_RESULTS}
-    async with client.stream("POST", endpoint, content=text.encode(), headers=headers) as reply:
+    async with client.stream(
+        "POST", endpoint, content=text.encode(), headers=headers, timeout=timeout
+    ) as reply:
         body = bytearray()
         async for chunk in reply.aiter_bytes():
             body += chunk

@@ -101,7 +101,9 @@ async def answer(request: Request, query: CannedQuery, values: dict[str, str]) -
         merged = await federated.network_answer(
             node, query, bindings, timeout_s=time_limit(node, timeout)
         )
-        response = federated.respond(merged, formats.get("solutions"), query)
+        response = await asyncio.to_thread(
+            federated.respond, merged, formats.get("solutions"), query
+        )
         if download:
             response.headers["Content-Disposition"] = _attachment(
                 query, response.headers["content-type"]

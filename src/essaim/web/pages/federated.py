@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import dataclasses
+import functools
 import io
 import json
 import time
@@ -81,7 +82,7 @@ async def network_answer(
         _local(node, query.text, bindings, timeout_s, links),
         fan_out(peers, query.text, bindings, timeout_s=peer_limit, links=links),
     )
-    return merge([local, *remote], query.federation)
+    return await asyncio.to_thread(merge, [local, *remote], query.federation)
 
 
 async def _local(
@@ -237,7 +238,12 @@ def document(merged: Merged) -> dict[str, Any]:
 
 
 def _bindings(row: Mapping[str, Term]) -> dict[str, dict[str, str]]:
-    return {name: _json_term(term) for name, term in row.items()}
+    return {name: _cached_term(term) for name, term in row.items()}
+
+
+@functools.lru_cache(maxsize=4096)
+def _cached_term(term: Term) -> dict[str, str]:
+    return _json_term(term)
 
 
 def _json_term(term: Term) -> dict[str, str]:
