@@ -53,8 +53,12 @@ SCRIPT = b"<script>alert('peer')</script>"
 # -- the rules, on their own ------------------------------------------------------------------
 
 
-def _integer(n: int) -> ox.Literal:
-    return ox.Literal(str(n), datatype=ox.NamedNode(XSD + "integer"))
+def _integer(n: int) -> dict[str, str]:
+    return {"type": "literal", "value": str(n), "datatype": XSD + "integer"}
+
+
+def _iri(value: str) -> dict[str, str]:
+    return {"type": "uri", "value": value}
 
 
 def test_counts_and_sums_add_up_the_rest_stays_per_node() -> None:
@@ -86,7 +90,7 @@ def test_totals_roll_extension_concepts_up_to_the_shared_codebook() -> None:
     ext = "https://t.example/kb/codebook/"
     main = Answer(
         "local", "ok", variables=("t", "c", "n"),
-        rows=({"t": ox.NamedNode(MAINE), "c": ox.NamedNode(UNCLEAR), "n": _integer(2)},),
+        rows=({"t": _iri(MAINE), "c": _iri(UNCLEAR), "n": _integer(2)},),
     )  # fmt: skip
     links = (
         (ext + "a", SKOS + "broader", ext + "b"),
@@ -96,16 +100,19 @@ def test_totals_roll_extension_concepts_up_to_the_shared_codebook() -> None:
     )
     peer = Answer(
         "https://t.example/sparql", "ok", variables=("t", "c", "n"), links=links,
-        rows=tuple({"t": ox.NamedNode(MAINE), "c": ox.NamedNode(c), "n": _integer(n)}
+        rows=tuple({"t": _iri(MAINE), "c": _iri(c), "n": _integer(n)}
                    for c, n in ((ext + "a", 3), (ext + "two", 1), (CONCRETE, 4))),
     )  # fmt: skip
     silent = Answer("https://s.example/sparql", "timeout", "no whole answer within 2 s")
     merged = merge([main, peer, silent], Rule(summed=("n",), by=("t", "c")))
     assert merged.variables == ("node", "t", "c", "n")
-    assert [r["node"].value for r in merged.rows] == ["local"] + [peer.node] * 3
+    assert [r["node"]["value"] for r in merged.rows] == ["local"] + [peer.node] * 3
     assert [a.node for a in merged.missing] == [silent.node]
     assert merged.totals is not None
-    totals = {r["c"].value: (int(r["n"].value), int(r["nodes"].value)) for r in merged.totals.rows}
+    totals = {
+        r["c"]["value"]: (int(r["n"]["value"]), int(r["nodes"]["value"]))
+        for r in merged.totals.rows
+    }
     # ext:a rolls up (through ext:b) to unclear-needs: 2 + 3 on two nodes; ext:two is ambiguous
     assert totals == {UNCLEAR: (5, 2), CONCRETE: (4, 1), ext + "two": (1, 1)}
     assert merged.totals.rolled_up == ((peer.node, ext + "a", UNCLEAR),)

@@ -17,17 +17,19 @@ Peers are the entries of ``ESSAIM_FEDERATION_PEERS`` that name an endpoint: an e
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TypeAlias
 
 import httpx
 import pyoxigraph as ox
 
 from essaim.namespaces import CODEBOOK, SKOS
 from essaim.store.base import Term
-from essaim.store.values_clause import bind_values
+from essaim.store.values_clause import VARIABLE_NAME, bind_values
 
 #: The answer a peer may send, at most (bytes): more is reported as invalid.
 MAX_ANSWER_BYTES = 64 * 1024 * 1024
@@ -48,6 +50,12 @@ SELECT DISTINCT ?concept ?relation ?target WHERE {{
 LIMIT 100000"""
 
 
+#: A term as SPARQL 1.1 JSON results write it: ``type``, ``value``, ``xml:lang`` or ``datatype``.
+Binding: TypeAlias = dict[str, str]
+#: A row of an answer: the terms bound, by variable name.
+Row: TypeAlias = dict[str, Binding]
+
+
 class InvalidAnswer(ValueError):
     """What a node sent is not SPARQL JSON results of a SELECT query."""
 
@@ -62,7 +70,7 @@ class Answer:
     status: str
     reason: str = ""
     variables: tuple[str, ...] = ()
-    rows: tuple[dict[str, Term], ...] = ()
+    rows: tuple[Row, ...] = ()
     #: The node's concept links (concept, relation IRI, target), when asked for.
     links: tuple[tuple[str, str, str], ...] = ()
     seconds: float = 0.0
@@ -82,37 +90,93 @@ def endpoints(peers: Sequence[str]) -> tuple[str, ...]:
     return tuple(peer for peer in peers if not peer.endswith("/"))
 
 
-def solutions(body: bytes) -> tuple[tuple[str, ...], tuple[dict[str, Term], ...]]:
-    """The variables and rows of SPARQL JSON results; :class:`InvalidAnswer` otherwise.
+def solutions(body: bytes) -> tuple[tuple[str, ...], tuple[Row, ...]]:
+    """The variables and rows of SPARQL 1.1 JSON results, each term kept as the JSON object
+    that writes it (only its ``type``, ``value`` and ``xml:lang`` or ``datatype``; the old
+    ``typed-literal`` read as ``literal``); :class:`InvalidAnswer` otherwise. Read with the
+    standard library's JSON parser: building pyoxigraph terms for every cell took 0.3 s for 700
+    rows of ten columns, and a merged answer is written back as JSON.
 
-    >>> row = b'{"n":{"type":"literal","value":"1"}}'
-    >>> body = b'{"head":{"vars":["n"]},"results":{"bindings":[' + row + b']}}'
-    >>> variables, rows = solutions(body)
-    >>> variables, rows[0]["n"].value
-    (('n',), '1')
+    >>> row = b'{"n":{"type":"literal","value":"1","datatype":"http://x/int","extra":"dropped"}}'
+    >>> solutions(b'{"head":{"vars":["n"]},"results":{"bindings":[' + row + b']}}')
+    (('n',), ({'n': {'type': 'literal', 'value': '1', 'datatype': 'http://x/int'}},))
+    >>> solutions(b'{"head":{},"boolean":true}')
+    Traceback (most recent call last):
+    ...
+    essaim.federation.fanout.InvalidAnswer: a boolean, not rows: the query must be a SELECT
     """
     try:
-        parsed = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
-        if not isinstance(parsed, ox.QuerySolutions):
-            raise InvalidAnswer("a boolean, not rows: the query is a SELECT")
-        variables = tuple(v.value for v in parsed.variables)
-        rows = tuple(
-            {name: term for name in variables if (term := row[name]) is not None} for row in parsed
-        )
-    except (SyntaxError, ValueError, OSError) as exc:
-        if isinstance(exc, InvalidAnswer):
-            raise
+        document = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
         raise InvalidAnswer(f"not SPARQL JSON results: {_short(str(exc))}") from None
-    return variables, rows
+    if isinstance(document, dict) and "boolean" in document:
+        raise InvalidAnswer("a boolean, not rows: the query must be a SELECT")
+    head = document.get("head") if isinstance(document, dict) else None
+    results = document.get("results") if isinstance(document, dict) else None
+    names = head.get("vars") if isinstance(head, dict) else None
+    bindings = results.get("bindings") if isinstance(results, dict) else None
+    if not isinstance(names, list) or not isinstance(bindings, list):
+        raise InvalidAnswer("not SPARQL JSON results: no head.vars and results.bindings")
+    for name in names:
+        if not isinstance(name, str) or VARIABLE_NAME.fullmatch(name) is None:
+            raise InvalidAnswer(f"not SPARQL JSON results: {_short(repr(name))} is not a variable")
+    variables = tuple(names)
+    known = set(variables)
+    rows: list[Row] = []
+    for binding in bindings:
+        if not isinstance(binding, dict):
+            raise InvalidAnswer("not SPARQL JSON results: a row that is not an object")
+        row: Row = {}
+        for name, term in binding.items():
+            if name not in known:
+                raise InvalidAnswer(f"not SPARQL JSON results: ?{_short(name)} is not in head.vars")
+            row[name] = _checked(term)
+        rows.append(row)
+    return variables, tuple(rows)
 
 
-def links_of(rows: Sequence[Mapping[str, Term]]) -> tuple[tuple[str, str, str], ...]:
+def _checked(term: object) -> Binding:
+    if not isinstance(term, dict) or not isinstance(term.get("value"), str):
+        raise InvalidAnswer("not SPARQL JSON results: a term without a value")
+    kind = term.get("type")
+    if kind == "typed-literal":
+        kind = "literal"
+    if kind not in ("uri", "literal", "bnode"):
+        raise InvalidAnswer(f"not SPARQL JSON results: a term of type {_short(repr(kind))}")
+    out: Binding = {"type": kind, "value": term["value"]}
+    if kind == "literal":
+        for key in ("xml:lang", "datatype"):
+            if isinstance(term.get(key), str):
+                out[key] = term[key]
+                break
+    return out
+
+
+def term_of(binding: Binding) -> Term:
+    """The pyoxigraph term a JSON term writes (a literal of its text when it is not a valid
+    IRI or blank node)."""
+    value = binding["value"]
+    try:
+        if binding["type"] == "uri":
+            return ox.NamedNode(value)
+        if binding["type"] == "bnode":
+            return ox.BlankNode(value)
+        if "xml:lang" in binding:
+            return ox.Literal(value, language=binding["xml:lang"])
+        if "datatype" in binding:
+            return ox.Literal(value, datatype=ox.NamedNode(binding["datatype"]))
+    except ValueError:
+        pass
+    return ox.Literal(value)
+
+
+def links_of(rows: Sequence[Row]) -> tuple[tuple[str, str, str], ...]:
     """The (concept, relation, target) IRIs of :data:`LINKS_QUERY`'s rows."""
     found = []
     for row in rows:
         terms = [row.get(name) for name in ("concept", "relation", "target")]
-        if all(isinstance(t, ox.NamedNode) for t in terms):
-            found.append(tuple(t.value for t in terms if t is not None))
+        if all(t is not None and t["type"] == "uri" for t in terms):
+            found.append(tuple(t["value"] for t in terms if t is not None))
     return tuple((c, r, t) for c, r, t in found)
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from essaim.federation.fanout import Answer
+from essaim.federation.fanout import Answer, Binding
 from essaim.namespaces import ESSAIM, OWL
 
 IDENTIFIERS = tuple(ESSAIM + name for name in ("siren", "siret", "rna", "registeredNumber"))
@@ -41,16 +41,20 @@ LIMIT 100000"""
 def unlisted_targets(answers: Sequence[Answer]) -> list[str]:
     """The ``owl:sameAs`` targets that no node listed as an actor of its own: a second question
     (:func:`described_query`) finds which node describes them."""
-    listed = {row["actor"].value for a in answers if a.ok for row in a.rows if "actor" in row}
+    listed = {_iri(row.get("actor")) for a in answers if a.ok for row in a.rows}
     return sorted(
         {
-            value.value
+            iri
             for a in answers
             if a.ok
             for row in a.rows
-            if isinstance(value := row.get("value"), ox.NamedNode) and value.value not in listed
+            if (iri := _iri(row.get("value"))) is not None and iri not in listed
         }
     )
+
+
+def _iri(term: Binding | None) -> str | None:
+    return term["value"] if term is not None and term["type"] == "uri" else None
 
 
 def described_query(iris: Sequence[str]) -> str:
@@ -79,8 +83,8 @@ def linked_pairs(answers: Sequence[Answer]) -> list[Link]:
     that actor).
 
     >>> def answer(node, *rows):
-    ...     terms = [{"actor": ox.NamedNode(a), "property": ox.NamedNode(p),
-    ...               "value": ox.Literal(v) if p != OWL + "sameAs" else ox.NamedNode(v)}
+    ...     terms = [{"actor": {"type": "uri", "value": a}, "property": {"type": "uri", "value": p},
+    ...               "value": {"type": "uri" if p == OWL + "sameAs" else "literal", "value": v}}
     ...              for a, p, v in rows]
     ...     return Answer(node, "ok", variables=("actor", "property", "value"), rows=tuple(terms))
     >>> a = answer("local", ("https://a/kb/x", ESSAIM + "siren", "123456789"))
@@ -103,16 +107,17 @@ def linked_pairs(answers: Sequence[Answer]) -> list[Link]:
         if not answer.ok:
             continue
         for row in answer.rows:
-            actor, prop, value = (row.get(n) for n in ("actor", "property", "value"))
-            if isinstance(actor, ox.NamedNode):
-                node_of.setdefault(actor.value, answer.node)
-            if not isinstance(actor, ox.NamedNode) or not isinstance(prop, ox.NamedNode):
+            actor, prop = _iri(row.get("actor")), _iri(row.get("property"))
+            value = row.get("value")
+            if actor is not None:
+                node_of.setdefault(actor, answer.node)
+            if actor is None or prop is None or value is None:
                 continue
-            if prop.value in IDENTIFIERS and isinstance(value, ox.Literal):
-                key = (prop.value, " ".join(value.value.split()).upper())
-                by_identifier.setdefault(key, set()).add((answer.node, actor.value))
-            elif prop.value == OWL + "sameAs" and isinstance(value, ox.NamedNode):
-                same[root(actor.value)] = root(value.value)
+            if prop in IDENTIFIERS and value["type"] == "literal":
+                key = (prop, " ".join(value["value"].split()).upper())
+                by_identifier.setdefault(key, set()).add((answer.node, actor))
+            elif prop == OWL + "sameAs" and value["type"] == "uri":
+                same[root(actor)] = root(value["value"])
     links: set[Link] = set()
     for (identifier, number), members in by_identifier.items():
         _pair(sorted(members), identifier, number, links)

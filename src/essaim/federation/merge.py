@@ -20,16 +20,13 @@ are each node's own: a node's rows roll up through the links that node publishes
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-import pyoxigraph as ox
-
-from essaim.federation.fanout import Answer
+from essaim.federation.fanout import Answer, Binding, Row
 from essaim.federation.rules import Rule
 from essaim.namespaces import CODEBOOK, SKOS, XSD
-from essaim.store.base import Term
 
 #: The column added to every row: the node it came from.
 NODE_COLUMN = "node"
@@ -55,7 +52,7 @@ class Totals:
 
     by: tuple[str, ...]
     summed: tuple[str, ...]
-    rows: tuple[dict[str, Term], ...]
+    rows: tuple[Row, ...]
     rolled_up: tuple[tuple[str, str, str], ...] = ()
     unmatched: tuple[tuple[str, str, str], ...] = ()
     not_numbers: tuple[tuple[str, str], ...] = ()
@@ -68,7 +65,7 @@ class Merged:
     aggregate columns that stay per node."""
 
     variables: tuple[str, ...]
-    rows: tuple[dict[str, Term], ...]
+    rows: tuple[Row, ...]
     answers: tuple[Answer, ...]
     rule: Rule
     totals: Totals | None
@@ -89,7 +86,7 @@ def merge(answers: Sequence[Answer], rule: Rule, *, shared: str = CODEBOOK) -> M
                 variables.append(name)
     column = NODE_COLUMN if NODE_COLUMN not in variables else "sourceNode"
     rows = tuple(
-        {column: ox.Literal(answer.node), **row}
+        {column: {"type": "literal", "value": answer.node}, **row}
         for answer in answers
         if answer.ok
         for row in answer.rows
@@ -99,10 +96,31 @@ def merge(answers: Sequence[Answer], rule: Rule, *, shared: str = CODEBOOK) -> M
     return Merged((column, *variables), rows, tuple(answers), rule, totals, per_node)
 
 
+#: A term as a key of the totals: its type, value, and language or datatype.
+_Key = tuple[str, str, str, str]
+
+
+def _key(binding: Binding | None) -> _Key | None:
+    if binding is None:
+        return None
+    return (binding["type"], binding["value"], binding.get("xml:lang", ""),
+            binding.get("datatype", ""))  # fmt: skip
+
+
+def _binding(key: _Key) -> Binding:
+    kind, value, lang, datatype = key
+    out = {"type": kind, "value": value}
+    if lang:
+        out["xml:lang"] = lang
+    elif datatype:
+        out["datatype"] = datatype
+    return out
+
+
 def _totals(answers: Sequence[Answer], rule: Rule, shared: str) -> Totals:
-    sums: dict[tuple[Term | None, ...], list[Decimal]] = {}
+    sums: dict[tuple[_Key | None, ...], list[Decimal]] = {}
     integral: dict[str, bool] = dict.fromkeys(rule.summed, True)
-    nodes: dict[tuple[Term | None, ...], set[str]] = {}
+    nodes: dict[tuple[_Key | None, ...], set[str]] = {}
     rolled: dict[tuple[str, str], str] = {}
     unmatched: dict[tuple[str, str], str] = {}
     not_numbers: set[tuple[str, str]] = set()
@@ -111,17 +129,17 @@ def _totals(answers: Sequence[Answer], rule: Rule, shared: str) -> Totals:
             continue
         resolve = Resolver(answer.links, shared)
         for row in answer.rows:
-            key: list[Term | None] = []
+            key: list[_Key | None] = []
             for name in rule.by:
                 term = row.get(name)
-                if isinstance(term, ox.NamedNode) and resolve.extension(term.value):
-                    target, why = resolve(term.value)
+                if term is not None and term["type"] == "uri" and resolve.extension(term["value"]):
+                    target, why = resolve(term["value"])
                     if target is None:
-                        unmatched[(answer.node, term.value)] = why
+                        unmatched[(answer.node, term["value"])] = why
                     else:
-                        rolled[(answer.node, term.value)] = target
-                        term = ox.NamedNode(target)
-                key.append(term)
+                        rolled[(answer.node, term["value"])] = target
+                        term = {"type": "uri", "value": target}
+                key.append(_key(term))
             frozen = tuple(key)
             totals = sums.setdefault(frozen, [Decimal(0)] * len(rule.summed))
             nodes.setdefault(frozen, set()).add(answer.node)
@@ -133,45 +151,44 @@ def _totals(answers: Sequence[Answer], rule: Rule, shared: str) -> Totals:
                     continue
                 totals[index] += number[0]
                 integral[name] = integral[name] and number[1]
-    out = []
+    out: list[tuple[Decimal, tuple[str, ...], Row]] = []
     for group, values in sums.items():
-        total: dict[str, Term] = {
-            n: t for n, t in zip(rule.by, group, strict=True) if t is not None
-        }
+        total: Row = {n: _binding(k) for n, k in zip(rule.by, group, strict=True) if k is not None}
         for name, value in zip(rule.summed, values, strict=True):
             total[name] = _literal(value, integral[name])
-        count = str(len(nodes[group]))
-        total[NODES_COLUMN] = ox.Literal(count, datatype=ox.NamedNode(XSD + "integer"))
-        out.append(total)
-    first = rule.summed[0]
-    out.sort(key=lambda r: (-Decimal(r[first].value), [str(r.get(n, "")) for n in rule.by]))
+        total[NODES_COLUMN] = {"type": "literal", "value": str(len(nodes[group])),
+                               "datatype": XSD + "integer"}  # fmt: skip
+        order = tuple(k[1] if k else "" for k in group)
+        out.append((-values[0], order, total))
+    out.sort(key=lambda item: (item[0], item[1]))
     return Totals(
         rule.by,
         rule.summed,
-        tuple(out),
+        tuple(row for _, _, row in out),
         tuple((n, c, t) for (n, c), t in sorted(rolled.items())),
         tuple((n, c, w) for (n, c), w in sorted(unmatched.items())),
         tuple(sorted(not_numbers)),
     )
 
 
-def _number(term: Term | None) -> tuple[Decimal, bool] | None:
-    if not isinstance(term, ox.Literal) or term.datatype.value not in _NUMBERS:
+def _number(term: Binding | None) -> tuple[Decimal, bool] | None:
+    if term is None or term["type"] != "literal" or term.get("datatype") not in _NUMBERS:
         return None
     try:
-        value = Decimal(term.value.strip())
+        value = Decimal(term["value"].strip())
     except InvalidOperation:
         return None
     if not value.is_finite():
         return None
-    return value, term.datatype.value in _INTEGERS
+    return value, term.get("datatype") in _INTEGERS
 
 
-def _literal(value: Decimal, integral: bool) -> ox.Literal:
+def _literal(value: Decimal, integral: bool) -> Binding:
     if integral:
-        return ox.Literal(str(int(value)), datatype=ox.NamedNode(XSD + "integer"))
+        return {"type": "literal", "value": str(int(value)), "datatype": XSD + "integer"}
     text = format(value.normalize(), "f")
-    return ox.Literal(text if "." in text else text + ".0", datatype=ox.NamedNode(XSD + "decimal"))
+    text = text if "." in text else text + ".0"
+    return {"type": "literal", "value": text, "datatype": XSD + "decimal"}
 
 
 class Resolver:
@@ -240,8 +257,3 @@ class Resolver:
 
 def _short(iri: str) -> str:
     return "skos:" + iri[len(SKOS) :] if iri.startswith(SKOS) else iri
-
-
-def table(rows: Iterable[Mapping[str, Term]], variables: Sequence[str]) -> list[list[str]]:
-    """The rows as text cells (empty for unbound), for CSV and TSV."""
-    return [[row[n].value if n in row else "" for n in variables] for row in rows]

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import csv
 import dataclasses
-import functools
 import io
 import json
 import time
@@ -15,7 +14,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import pyoxigraph as ox
 from starlette.responses import Response
 
 from essaim.canned import CannedQuery, ParameterError, bind
@@ -24,11 +22,14 @@ from essaim.execution import Job, Overloaded, QueryFailed, QueryTimeout
 from essaim.federation.fanout import (
     LINKS_QUERY,
     Answer,
+    Binding,
     InvalidAnswer,
+    Row,
     endpoints,
     fan_out,
     links_of,
     solutions,
+    term_of,
 )
 from essaim.federation.identity import (
     IDENTITY_QUERY,
@@ -37,7 +38,6 @@ from essaim.federation.identity import (
     unlisted_targets,
 )
 from essaim.federation.merge import Merged, merge
-from essaim.namespaces import XSD
 from essaim.store.base import Term
 from essaim.web.node import Node
 from essaim.web.pages.tables import Table
@@ -209,7 +209,7 @@ def document(merged: Merged) -> dict[str, Any]:
     totals = merged.totals
     return {
         "head": {"vars": list(merged.variables)},
-        "results": {"bindings": [_bindings(row) for row in merged.rows]},
+        "results": {"bindings": list(merged.rows)},
         "federation": {
             "scope": "network",
             "nodes": [_status(a) for a in merged.answers],
@@ -226,7 +226,7 @@ def document(merged: Merged) -> dict[str, Any]:
             if totals is None
             else {
                 "head": {"vars": [*totals.by, *totals.summed, "nodes"]},
-                "results": {"bindings": [_bindings(row) for row in totals.rows]},
+                "results": {"bindings": list(totals.rows)},
                 "rolled_up": [{"node": n, "concept": c, "to": t} for n, c, t in totals.rolled_up],
                 "unmatched": [
                     {"node": n, "concept": c, "reason": w} for n, c, w in totals.unmatched
@@ -237,35 +237,13 @@ def document(merged: Merged) -> dict[str, Any]:
     }
 
 
-def _bindings(row: Mapping[str, Term]) -> dict[str, dict[str, str]]:
-    return {name: _cached_term(term) for name, term in row.items()}
+def _csv(term: Binding | None) -> str:
+    return "" if term is None else term["value"]
 
 
-@functools.lru_cache(maxsize=4096)
-def _cached_term(term: Term) -> dict[str, str]:
-    return _json_term(term)
-
-
-def _json_term(term: Term) -> dict[str, str]:
-    if isinstance(term, ox.NamedNode):
-        return {"type": "uri", "value": term.value}
-    if isinstance(term, ox.BlankNode):
-        return {"type": "bnode", "value": term.value}
-    out = {"type": "literal", "value": term.value}
-    if term.language:
-        out["xml:lang"] = term.language
-    elif term.datatype.value != XSD + "string":
-        out["datatype"] = term.datatype.value
-    return out
-
-
-def _csv(term: Term | None) -> str:
-    return "" if term is None else term.value
-
-
-def _tsv(term: Term | None) -> str:
+def _tsv(term: Binding | None) -> str:
     """A term as SPARQL 1.1 TSV writes it: N-Triples syntax (pyoxigraph escapes tabs)."""
-    return "" if term is None else str(term)
+    return "" if term is None else str(term_of(term))
 
 
 # -- the page ---------------------------------------------------------------------------------
@@ -306,6 +284,6 @@ def tables(merged: Merged, limit: int) -> tuple[Table, Table | None]:
     return rows, _table(totals.rows, (*totals.by, *totals.summed, "nodes"), limit)
 
 
-def _table(rows: Sequence[Mapping[str, Term]], columns: Sequence[str], limit: int) -> Table:
-    cells = [[cell(row[c]) if c in row else None for c in columns] for row in rows[:limit]]
+def _table(rows: Sequence[Row], columns: Sequence[str], limit: int) -> Table:
+    cells = [[cell(term_of(row[c])) if c in row else None for c in columns] for row in rows[:limit]]
     return Table(list(columns), cells, len(rows) > limit)
