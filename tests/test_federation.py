@@ -27,6 +27,7 @@ import pyoxigraph as ox
 import pytest
 
 from essaim.canned import QueryHeaderError, parse_query
+from essaim.config import Settings, SettingsError
 from essaim.federation.fanout import Answer
 from essaim.federation.merge import merge
 from essaim.federation.rules import Rule, read_rule
@@ -119,6 +120,22 @@ def test_totals_roll_extension_concepts_up_to_the_shared_codebook() -> None:
     assert merged.totals.unmatched == (
         (peer.node, ext + "two", "links to 2 shared concepts at the same step"),
     )
+
+
+def test_the_base_and_the_peers_time_limit_are_settings() -> None:
+    server = Settings.from_env(
+        {"ESSAIM_BASE": TERRITORY_BASE, "ESSAIM_FEDERATION_TIMEOUT": "2.5"}
+    ).server
+    assert (server.resource_base, server.federation_timeout_s) == (TERRITORY_BASE, 2.5)
+    assert Settings.from_env({}).server.resource_base == "https://w3id.org/essaim/kb/"
+    for env, message in (
+        ({"ESSAIM_BASE": "territoire"}, "ESSAIM_BASE: 'territoire' is not an http:// or https://"),
+        ({"ESSAIM_BASE": "https://t.example/kb"}, "ESSAIM_BASE='https://t.example/kb': one"),
+        ({"ESSAIM_FEDERATION_TIMEOUT": "0"}, "ESSAIM_FEDERATION_TIMEOUT=0.0: a number of seconds"),
+    ):
+        with pytest.raises(SettingsError) as caught:
+            Settings.from_env(env)
+        assert str(caught.value).startswith(message)
 
 
 def test_the_contract_takes_a_node_s_own_concept_only_linked_to_the_shared_codebook() -> None:
