@@ -500,7 +500,10 @@ def test_a_stopped_peer_is_named_and_the_others_answer(network: Network) -> None
     assert statuses[network.territory.sparql] == "unreachable"
     assert statuses["local"] == statuses[network.plain] == "ok"
     reasons = {m["node"]: m["reason"] for m in body["federation"]["missing"]}
-    assert reasons[network.territory.sparql].startswith("unreachable: cannot connect")
+    assert (
+        reasons[network.territory.sparql]
+        == "unreachable: cannot connect: All connection attempts failed"
+    )
     assert set(reasons) == {
         network.territory.sparql, network.silent.url, network.garbage, network.broken,
     }  # fmt: skip
