@@ -84,7 +84,7 @@ def test_the_header_declares_the_rule_and_a_bad_line_is_named(tmp_path: Path) ->
     with pytest.raises(QueryHeaderError) as caught:
         parse_query(Path("barriers-by-territory.rq"), bad)
     assert "federation: ?nowhere is not a column of the query's SELECT" in str(caught.value)
-    assert caught.value.line == 28
+    assert caught.value.line == 27
 
 
 def test_totals_roll_extension_concepts_up_to_the_shared_codebook() -> None:
