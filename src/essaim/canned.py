@@ -11,6 +11,7 @@ Each research question is one ``.rq`` file in ``queries/`` (``bundled_data().que
     # param: territory iri class=essaim:Territory optional — Only this territory.
     # param@fr: territory — Seulement ce territoire.
     # tags: barriers, territories
+    # federation: sum initiatives by territory barrier
     PREFIX essaim: <https://w3id.org/essaim/ontology#>
     SELECT ?territory ...
 
@@ -34,6 +35,7 @@ from typing import Final
 
 import pyoxigraph as ox
 
+from essaim.federation.rules import Rule, RuleError, parse_rule, read_rule
 from essaim.namespaces import PREFIXES, RDFS, XSD
 from essaim.resources import bundled_data
 from essaim.sparql_syntax import TOKENS
@@ -51,6 +53,7 @@ HEADER_KEYS: Final = (
     "chart",
     "chart-title",
     "chart-description",
+    "federation",
 )
 #: The charts a header may declare (``# chart: KIND key=column …``): for each kind, the keys it
 #: needs and those it may take, each naming a column of the query's projection.
@@ -161,6 +164,8 @@ class CannedQuery:
     tags: tuple[str, ...]
     text: str
     chart: Chart | None = None
+    #: Which columns a federated run re-sums over the nodes (:mod:`essaim.federation.rules`).
+    federation: Rule = Rule()  # noqa: RUF009 (immutable)
 
     def parameter(self, name: str) -> Parameter | None:
         """The parameter of that name, if the query has one."""
@@ -252,6 +257,7 @@ def parse_query(path: Path, text: str) -> CannedQuery:
     chart: tuple[str, dict[str, str], int] | None = None
     chart_texts: dict[str, dict[str, str]] = {"chart-title": {}, "chart-description": {}}
     chart_text_line = 0
+    federation: _Entry | None = None
     for entry in entries:
         if entry.key not in HEADER_KEYS:
             raise QueryHeaderError(
@@ -299,6 +305,12 @@ def parse_query(path: Path, text: str) -> CannedQuery:
                 )
             chart_texts[entry.key][lang] = entry.value
             chart_text_line = chart_text_line or entry.line
+        elif entry.key == "federation":
+            if entry.lang is not None or federation is not None:
+                raise QueryHeaderError(
+                    path, entry.line, "give one 'federation' line, without a language"
+                )
+            federation = entry
         else:
             if entry.lang is not None:
                 raise QueryHeaderError(path, entry.line, "tags take no language")
@@ -329,6 +341,12 @@ def parse_query(path: Path, text: str) -> CannedQuery:
                 )
         declared = Chart(kind, columns, chart_texts["chart-title"],
                          chart_texts["chart-description"])  # fmt: skip
+    rule = read_rule(text)
+    if federation is not None:
+        try:
+            rule = parse_rule(federation.value, projected)
+        except RuleError as exc:
+            raise QueryHeaderError(path, federation.line, f"federation: {exc}") from None
     return CannedQuery(
         name=name,
         path=path,
@@ -338,6 +356,7 @@ def parse_query(path: Path, text: str) -> CannedQuery:
         tags=tags,
         text=text,
         chart=declared,
+        federation=rule,
     )
 
 

@@ -95,6 +95,12 @@ class ServerSettings:
     #: SPARQL endpoints a query may call with ``SERVICE`` (each IRI exactly, or every IRI
     #: under one that ends with ``/``); none by default: ``SERVICE`` is refused.
     federation_peers: tuple[str, ...] = ()
+    #: How long a federated canned query waits for each peer, seconds (connecting included):
+    #: a peer that has not answered by then is reported, and the others' rows answer.
+    federation_timeout_s: float = 10.0
+    #: The base under which this node mints its resources (``ESSAIM_BASE``); another
+    #: territory's node sets its own. The ontology and codebook IRIs are shared by every node.
+    resource_base: str = "https://w3id.org/essaim/kb/"
     #: Documents an admin's ``LOAD <url>`` may fetch (same matching); none by default.
     load_sources: tuple[str, ...] = ()
     #: ``"memory"``: the query workers answer from an in-memory copy of the embedded store
@@ -104,6 +110,17 @@ class ServerSettings:
     replica_max_memory: int | None = None
 
     def __post_init__(self) -> None:
+        if len(iri_list("ESSAIM_BASE", self.resource_base)) != 1 or not self.resource_base.endswith(
+            ("/", "#")
+        ):
+            raise SettingsError(
+                f"ESSAIM_BASE={self.resource_base!r}: one http(s) IRI ending with / or #"
+            )
+        if not self.federation_timeout_s > 0:
+            raise SettingsError(
+                f"ESSAIM_FEDERATION_TIMEOUT={self.federation_timeout_s!r}: a number of seconds "
+                "above 0"
+            )
         if self.replica not in (None, "memory"):
             raise SettingsError(f"replica {self.replica!r}: the only kind is 'memory'")
 
@@ -157,6 +174,8 @@ _SERVER_ENV: dict[str, tuple[str, type]] = {
     "ESSAIM_MAX_BODY": ("max_body_bytes", int),
     "ESSAIM_HTML_ROWS": ("html_rows", int),
     "ESSAIM_GRAPH_BASE": ("graph_base", str),
+    "ESSAIM_BASE": ("resource_base", str),
+    "ESSAIM_FEDERATION_TIMEOUT": ("federation_timeout_s", float),
     "ESSAIM_SESSION_HOURS": ("session_hours", float),
     "ESSAIM_CLASSIFIER_MIN_EXAMPLES": ("classifier_min_examples", int),
 }

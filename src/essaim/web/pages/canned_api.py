@@ -21,10 +21,12 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from essaim.canned import CannedQuery, ParameterError, bind, check_classes, in_language
 from essaim.chart_specs import ChartView, build
 from essaim.execution import Overloaded, QueryFailed, QueryStream, QueryTimeout
+from essaim.federation.fanout import endpoints
 from essaim.store.base import Term
 from essaim.web.access import reader
 from essaim.web.caches import BoundedCache
 from essaim.web.node import Node, node_of
+from essaim.web.pages import federated
 from essaim.web.pages.i18n import language_of
 from essaim.web.pages.pickers import parameter_form
 from essaim.web.pages.tables import Table, table
@@ -75,10 +77,13 @@ class AnswerCache:
         self.answers.put(key, value)
 
 
-def _bindings(node: Node, query: CannedQuery, values: dict[str, str]) -> dict[str, Term]:
+def _bindings(
+    node: Node, query: CannedQuery, values: dict[str, str], *, check: bool = True
+) -> dict[str, Term]:
     try:
         bindings = bind(query, values)
-        check_classes(node.store, query, bindings)
+        if check:  # over the network, an IRI may name a resource of a peer only
+            check_classes(node.store, query, bindings)
     except ParameterError as exc:
         raise Problem(
             422, str(exc), extra={"errors": [{"parameter": exc.parameter, "message": str(exc)}]}
@@ -91,7 +96,8 @@ async def answer(request: Request, query: CannedQuery, values: dict[str, str]) -
     await reader(request, node)
     import asyncio
 
-    bindings = await asyncio.to_thread(_bindings, node, query, values)
+    network = federated.scope_of(request.query_params.get("scope")) == "network"
+    bindings = await asyncio.to_thread(_bindings, node, query, values, check=not network)
     format_param = request.query_params.get("format")
     if format_param == VEGA_LITE:
         return await _chart_spec(request, node, query, values, bindings)
@@ -102,6 +108,19 @@ async def answer(request: Request, query: CannedQuery, values: dict[str, str]) -
         formats = formats_for(accept, format_param)
     except BadFormat as exc:
         raise Problem(400, str(exc)) from None
+    if network:
+        federated.check_format(formats.get("solutions"))
+        merged = await federated.network_answer(
+            node, query, bindings, timeout_s=time_limit(node, timeout)
+        )
+        response = await asyncio.to_thread(
+            federated.respond, merged, formats.get("solutions"), query
+        )
+        if download:
+            response.headers["Content-Disposition"] = _attachment(
+                query, response.headers["content-type"]
+            )
+        return response
     key = (query.name, tuple(sorted(values.items())), tuple(sorted(formats.items())), download)
     cache: AnswerCache = request.app.state.answers
     generation = node.generation
@@ -266,6 +285,11 @@ def _endpoint(query: CannedQuery) -> Callable[..., Awaitable[Response]]:
         ),
         ("timeout", "Seconds, at most the node's limit"),
         ("download", "Present: answer as a file to save"),
+        (
+            "scope",
+            "node (this node, the default) or network (this node and its federation "
+            "peers, merged: JSON, CSV or TSV)",
+        ),
     ):
         parameters.append(
             inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None,
@@ -298,6 +322,14 @@ def add_query_routes(app: FastAPI, queries: dict[str, CannedQuery]) -> None:
 # -- pages ------------------------------------------------------------------------------------
 
 
+@router.get("/api/federation/linked-actors")
+async def linked_actors(request: Request) -> Response:
+    """Actors of this node and its peers that are one organisation (JSON)."""
+    node = node_of(request)
+    await reader(request, node)
+    return await federated.linked_actors(node)
+
+
 @router.get("/queries")
 async def query_list(request: Request) -> Response:
     node = node_of(request)
@@ -324,7 +356,18 @@ async def query_page(request: Request, name: str) -> Response:
     results = None
     error = None
     chart: ChartView | None = None
-    if "run" in request.query_params and not form.searching:
+    network = None
+    peers = endpoints(node.settings.server.federation_peers)
+    scope = request.query_params.get("scope") or "node"
+    running = "run" in request.query_params and not form.searching
+    if running and scope == "network":
+        try:
+            network = await federated.page_answer(node, query, given, node.settings.server)
+        except Problem as exc:
+            error = exc.detail
+    elif running and scope != "node":
+        error = f"scope={scope!r}: use scope=node (this node) or scope=network"
+    elif running:
         try:
             import asyncio
 
@@ -342,14 +385,14 @@ async def query_page(request: Request, name: str) -> Response:
     from urllib.parse import urlencode
 
     api = f"/api/queries/{query.name}"
-    query_string = urlencode(given)
+    query_string = urlencode({**given, **({"scope": "network"} if network else {})})
     return render(
         request, "query.html", lang=lang, query=query, values=values, form=form, results=results,
         error=error,
         api=api, query_string=query_string, in_language=in_language,
         limit=node.settings.server.html_rows, chart=chart,
         chart_spec=json_ld(chart.spec) if chart is not None else None,
-        vega=request.app.state.vega is not None,
+        vega=request.app.state.vega is not None, peers=peers, scope=scope, network=network,
     )  # fmt: skip
 
 

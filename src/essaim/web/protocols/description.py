@@ -109,7 +109,7 @@ def _void(node: Node, base: str, table: GraphTable) -> list[ox.Triple]:
         ox.Triple(kb, _n(ns.DCTERMS + "modified"),
                   _lit(node.modified.isoformat(), ns.XSD + "dateTime")),
         ox.Triple(kb, _n(ns.VOID + "sparqlEndpoint"), _n(f"{base}/sparql")),
-        ox.Triple(kb, _n(ns.VOID + "uriSpace"), _lit(ns.KB)),
+        ox.Triple(kb, _n(ns.VOID + "uriSpace"), _lit(node.settings.server.resource_base)),
         ox.Triple(kb, _n(ns.VOID + "vocabulary"), _n(ns.ESSAIM)),
         ox.Triple(kb, _n(ns.VOID + "triples"), _lit(sum(sizes.values()), ns.XSD + "integer")),
         ox.Triple(kb, _n(DCAT + "distribution"), distribution),

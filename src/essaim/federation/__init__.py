@@ -1,0 +1,1 @@
+"""essaim as one node of a network of territory nodes."""
