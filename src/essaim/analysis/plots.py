@@ -98,20 +98,31 @@ def bars_with_denominators(
     *,
     title: str = "",
     ax: Axes | None = None,
-    colour: str = OKABE_ITO[4],
+    colour: str | Sequence[str] = OKABE_ITO[4],
+    intervals: Sequence[tuple[float, float]] | None = None,
 ) -> Axes:
     """Horizontal bars of ``counts / denominators``, each labelled ``count/denominator``, so a
-    share of 1 out of 1 never passes for a share of 50 out of 50."""
+    share of 1 out of 1 never passes for a share of 50 out of 50; with ``intervals`` (a
+    ``(low, high)`` share per bar, a confidence interval), each drawn as an error bar."""
     if not len(labels) == len(counts) == len(denominators):
         raise ValueError("labels, counts and denominators must have the same length")
+    if intervals is not None and len(intervals) != len(labels):
+        raise ValueError("intervals must give one (low, high) per bar")
     ax = _axes(ax, (7.0, 0.9 + 0.35 * max(len(labels), 1)))
     shares = [c / d if d else 0.0 for c, d in zip(counts, denominators, strict=True)]
     positions = range(len(labels))
     ax.barh(positions, shares, color=colour)
-    for position, share, count, denominator in zip(
-        positions, shares, counts, denominators, strict=True
+    ends = shares
+    if intervals is not None:
+        lows, highs = [low for low, _ in intervals], [high for _, high in intervals]
+        below = [max(s - low, 0.0) for s, low in zip(shares, lows, strict=True)]
+        above = [max(high - s, 0.0) for s, high in zip(shares, highs, strict=True)]
+        ax.errorbar(shares, list(positions), xerr=[below, above], fmt="none", ecolor=OKABE_ITO[7])
+        ends = [max(s, high) for s, high in zip(shares, highs, strict=True)]
+    for position, end, count, denominator in zip(
+        positions, ends, counts, denominators, strict=True
     ):
-        ax.text(share + 0.01, position, f"{count}/{denominator}", va="center", fontsize=8)
+        ax.text(end + 0.01, position, f"{count}/{denominator}", va="center", fontsize=8)
     ax.set_yticks(list(positions), list(labels))
     ax.invert_yaxis()
     ax.set_xlim(0, 1.15)
