@@ -71,7 +71,9 @@ def test_there_are_notebooks() -> None:
         "01-tour-of-the-knowledge-base.ipynb",
         "02-barriers-and-success-factors.ipynb",
         "03-transversality-of-partnerships.ipynb",
+        "04-conditions-for-scaling.ipynb",
         "05-timelines-and-sustainability.ipynb",
+        "06-coding-quality.ipynb",
     } <= names
 
 
