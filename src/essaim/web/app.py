@@ -47,7 +47,7 @@ from essaim.web.problems import (
     on_validation_error,
 )
 from essaim.web.protocols import annotations as annotation_api
-from essaim.web.protocols import catalogue, description, graph_store, sparql
+from essaim.web.protocols import catalogue, description, graph_store, harvest, sparql
 from essaim.web.protocols import suggestions as suggestion_api
 from essaim.web.protocols.fast_path import FastPath
 from essaim.web.session_cookie import SessionReader
@@ -98,6 +98,7 @@ def create_app(settings: Settings, store: Dataset | None = None) -> FastAPI:
     app.include_router(annotate.router)
     app.include_router(description.router)
     app.include_router(catalogue.router)
+    app.include_router(harvest.router)
     app.include_router(routes.router)
     app.include_router(canned_api.router)
     app.include_router(editor.router)

@@ -1,0 +1,319 @@
+"""Harvest another essaim node: read its DCAT catalogue (``GET <node>/catalog``), fetch the dumps
+of the datasets whose checksum changed since the last harvest, check them against the SHACL
+contract in the context of this store, and write each into a graph of its own.
+
+Naming rule: the peer's graph ``G`` is stored in ``<graph base>harvest/<peer>/<rest>``, where
+``<peer>`` is the peer's host and port (``127.0.0.1-8001``) and ``<rest>`` is ``G`` without the
+common essaim graph base ``https://w3id.org/essaim/graph/`` when ``G`` lies under it (a peer's
+``…/graph/kb/cases/x`` becomes ``…/graph/harvest/127.0.0.1-8001/kb/cases/x``), else ``iri/``
+followed by ``G`` percent-encoded. The resources keep their own IRIs: only the graph is renamed.
+
+Provenance: each harvested graph's load record in the metadata graph (``essaim.metadata``) says
+where it came from (``dcterms:source``: the dump's URL), which version (``essaim:sha256``: the
+dump's checksum, as the peer's catalogue states it and as checked on arrival), when (the load
+activity's times) and that the contract was checked (``prov:used`` the shapes).
+
+What changes, and what does not:
+
+- a dataset whose checksum equals the one recorded at the last harvest is not fetched;
+- a changed or new one is fetched, checked (the bytes' sha256 against the catalogue's, the
+  N-Quads' syntax, every quad in the dataset's own graph), then all of them together against the
+  contract; only when every one passes is anything written, each graph replaced atomically;
+- a graph harvested from this peer that its catalogue no longer lists is removed;
+- a peer that is down, answers an error, answers too slowly (``timeout_s`` for the whole
+  harvest), or answers data that is invalid changes nothing: :class:`HarvestError` says what.
+
+Every URL fetched must be allowed by ``ESSAIM_LOAD_SOURCES``: the allow-list, and its matching
+rule (``essaim.config.allowed``), of an admin's ``LOAD`` (``essaim.execution.outbound``).
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import time
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import cast
+from urllib.parse import quote, urlsplit
+
+import httpx
+import pyoxigraph as ox
+
+from essaim import namespaces as ns
+from essaim.config import allowed
+from essaim.federation.catalogue import DCAT, SPDX
+from essaim.graph_upload import check
+from essaim.loading import count_triples, licences, unload
+from essaim.metadata import GraphRecord, delete_operation, describe, read_records
+from essaim.store.base import Dataset, GraphWrite
+
+#: Graphs of every essaim node whose names the rule shortens.
+ESSAIM_GRAPHS = ns.GRAPH
+#: Where the harvested graphs are checked together against the contract.
+_BATCH = "urn:essaim:harvest-batch"
+
+
+class HarvestError(Exception):
+    """The harvest stopped and changed nothing; the message says what, where."""
+
+
+class HarvestRefused(HarvestError):
+    """A URL the harvest would fetch is not on the allow-list."""
+
+
+@dataclass(frozen=True)
+class Offered:
+    """A dataset of the peer's catalogue."""
+
+    graph: str
+    url: str
+    sha256: str
+
+
+@dataclass
+class HarvestReport:
+    peer: str
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    bytes_received: int = 0
+    triples: int = 0
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "peer": self.peer, "added": self.added, "changed": self.changed,
+            "unchanged": self.unchanged, "removed": self.removed,
+            "bytes_received": self.bytes_received, "triples": self.triples,
+            "seconds": round(self.seconds, 3),
+        }  # fmt: skip
+
+
+def peer_base(url: str) -> str:
+    """The node's base URL from what the user gave: the node, or its ``/catalog``.
+
+    >>> peer_base("http://127.0.0.1:8001/catalog"), peer_base("https://n.example/x/")
+    ('http://127.0.0.1:8001', 'https://n.example/x')
+    """
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise HarvestRefused(f"{url!r} is not an http:// or https:// URL of an essaim node")
+    return url.split("?", 1)[0].rstrip("/").removesuffix("/catalog")
+
+
+def harvest_prefix(base: str, graph_base: str) -> str:
+    """Where a peer's graphs go.
+
+    >>> harvest_prefix("http://127.0.0.1:8001", "https://w3id.org/essaim/graph/")
+    'https://w3id.org/essaim/graph/harvest/127.0.0.1-8001/'
+    """
+    parts = urlsplit(base)
+    host = (parts.hostname or "peer") + (f"-{parts.port}" if parts.port else "")
+    path = parts.path.strip("/").replace("/", "-")
+    return f"{graph_base}harvest/{quote(host + ('-' + path if path else ''), safe='.-')}/"
+
+
+def local_graph(prefix: str, graph: str) -> str:
+    """The graph a peer's graph is stored in (the module's naming rule).
+
+    >>> local_graph("https://w3id.org/essaim/graph/harvest/p/", ns.GRAPH + "kb/cases/x")
+    'https://w3id.org/essaim/graph/harvest/p/kb/cases/x'
+    >>> local_graph("https://w3id.org/essaim/graph/harvest/p/", "https://o.example/g#1")
+    'https://w3id.org/essaim/graph/harvest/p/iri/https%3A%2F%2Fo.example%2Fg%231'
+    """
+    if graph.startswith(ESSAIM_GRAPHS) and len(graph) > len(ESSAIM_GRAPHS):
+        return prefix + quote(graph[len(ESSAIM_GRAPHS) :], safe="/-._~")
+    return prefix + "iri/" + quote(graph, safe="")
+
+
+class _Fetcher:
+    """GETs within one deadline for the whole harvest, counting the bytes received."""
+
+    def __init__(self, client: httpx.Client, timeout_s: float, sources: Sequence[str]) -> None:
+        self.client, self.timeout_s, self.allowed = client, timeout_s, tuple(sources)
+        self.deadline = time.monotonic() + timeout_s
+        self.received = 0
+
+    def get(self, url: str, accept: str) -> bytes:
+        if not allowed(url, self.allowed):
+            listed = "lists " + ", ".join(self.allowed) if self.allowed else "lists none"
+            raise HarvestRefused(
+                f"{url} is refused: it is not an allowed source (ESSAIM_LOAD_SOURCES {listed}, "
+                "the sources an admin's LOAD may fetch too): nothing changed"
+            )
+        chunks: list[bytes] = []
+        try:
+            remaining = self._remaining(url)
+            with self.client.stream(
+                "GET", url, headers={"Accept": accept}, timeout=httpx.Timeout(remaining)
+            ) as response:
+                if response.status_code != 200:
+                    raise HarvestError(f"{url} answered {response.status_code}: nothing changed")
+                for chunk in response.iter_raw():
+                    self.received += len(chunk)
+                    chunks.append(chunk)
+                    self._remaining(url)
+        except httpx.TimeoutException:
+            raise self._late(url) from None
+        except httpx.HTTPError as exc:
+            raise HarvestError(f"{url} could not be reached ({exc}): nothing changed") from None
+        return b"".join(chunks)
+
+    def _remaining(self, url: str) -> float:
+        remaining = self.deadline - time.monotonic()
+        if remaining <= 0:
+            raise self._late(url)
+        return remaining
+
+    def _late(self, url: str) -> HarvestError:
+        return HarvestError(
+            f"{url} did not answer within the harvest's time limit of {self.timeout_s:g} s: "
+            "nothing changed"
+        )
+
+
+def _offers(catalogue: bytes, url: str) -> list[Offered]:
+    parsed = ox.Store()
+    try:
+        parsed.load(catalogue, format=ox.RdfFormat.N_TRIPLES)
+    except SyntaxError as exc:
+        raise HarvestError(
+            f"{url}: the catalogue does not parse ({exc}): nothing changed"
+        ) from None
+    rows = cast(ox.QuerySolutions, parsed.query(f"""
+        SELECT ?dataset ?url ?sum WHERE {{
+          ?dataset a <{DCAT}Dataset> ; <{DCAT}distribution> ?d .
+          ?d <{DCAT}downloadURL> ?url ;
+             <{DCAT}mediaType> <https://www.iana.org/assignments/media-types/application/n-quads> ;
+             <{SPDX}checksum> [ <{SPDX}algorithm> <{SPDX}checksumAlgorithm_sha256> ;
+                                <{SPDX}checksumValue> ?sum ] .
+        }}"""))  # fmt: skip
+    offers: dict[str, Offered] = {}
+    for row in rows:
+        dataset, link, value = row["dataset"], row["url"], row["sum"]
+        if not isinstance(dataset, ox.NamedNode) or not isinstance(link, ox.NamedNode):
+            continue
+        offers[dataset.value] = Offered(dataset.value, link.value, cast(ox.Literal, value).value)
+    if not offers:
+        raise HarvestError(
+            f"{url} lists no dataset with a checksummed N-Quads dump: nothing changed"
+        )
+    return sorted(offers.values(), key=lambda o: o.graph)
+
+
+def _parse_dump(data: bytes, offer: Offered, local: str, into: ox.Store) -> None:
+    digest = hashlib.sha256(data).hexdigest()
+    if digest != offer.sha256:
+        raise HarvestError(
+            f"{offer.url}: its sha256 is {digest}, the catalogue said {offer.sha256}: nothing "
+            "changed"
+        )
+    try:
+        text = gzip.decompress(data)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise HarvestError(f"{offer.url} is not gzip ({exc}): nothing changed") from None
+    target = ox.NamedNode(local)
+    try:
+        for quad in ox.parse(text, format=ox.RdfFormat.N_QUADS):
+            if quad.graph_name != ox.NamedNode(offer.graph):
+                raise HarvestError(
+                    f"{offer.url} holds a quad of another graph ({quad.graph_name}) than "
+                    f"{offer.graph}: nothing changed"
+                )
+            into.add(ox.Quad(quad.subject, quad.predicate, quad.object, target))
+    except SyntaxError as exc:
+        raise HarvestError(f"{offer.url}: N-Quads syntax error ({exc}): nothing changed") from None
+
+
+def harvest(
+    store: Dataset,
+    url: str,
+    *,
+    sources: Sequence[str],
+    graph_base: str = ns.GRAPH,
+    timeout_s: float = 60.0,
+) -> HarvestReport:
+    """Harvest the node at ``url`` into ``store`` (see the module's docstring); ``sources``:
+    the allow-list (``ESSAIM_LOAD_SOURCES``)."""
+    clock = time.perf_counter()
+    base = peer_base(url)
+    report = HarvestReport(base)
+    prefix = harvest_prefix(base, graph_base)
+    with httpx.Client(follow_redirects=False) as client:
+        fetch = _Fetcher(client, timeout_s, sources)
+        catalogue_url = f"{base}/catalog"
+        offers = _offers(fetch.get(catalogue_url, "application/n-triples"), catalogue_url)
+        records = read_records(store)
+        existing = {g for g in store.named_graphs() if g.startswith(prefix)}
+        batch = ox.Store()
+        todo: list[tuple[Offered, str]] = []
+        for offer in offers:
+            local = local_graph(prefix, offer.graph)
+            record = records.get(local)
+            if local in existing and record is not None and record.sha256 == offer.sha256:
+                report.unchanged.append(local)
+                continue
+            parsed = ox.Store()
+            _parse_dump(fetch.get(offer.url, "application/gzip"), offer, local, parsed)
+            batch.extend(parsed)
+            todo.append((offer, local))
+        report.bytes_received = fetch.received
+    if todo:
+        _check(store, batch, todo)
+    wanted = {local_graph(prefix, o.graph) for o in offers}
+    for offer, local in todo:
+        _write(store, batch, offer, local)
+        (report.changed if local in existing else report.added).append(local)
+        report.triples += count_triples(batch, local)
+    for graph in sorted(existing - wanted):
+        unload(store, graph)
+        report.removed.append(graph)
+    report.seconds = time.perf_counter() - clock
+    return report
+
+
+def _check(store: Dataset, batch: ox.Store, todo: list[tuple[Offered, str]]) -> None:
+    """Every harvested graph against the contract, at once: one graph of the batch, with the
+    others' context (the store's types of what they refer to)."""
+    together = ox.Store()
+    name = ox.NamedNode(_BATCH)
+    together.extend(ox.Quad(q.subject, q.predicate, q.object, name) for q in batch)
+    report = check(store, together, _BATCH)
+    if not report.conforms:
+        first = report.results[0]
+        raise HarvestError(
+            f"the harvested data breaks the essaim contract ({len(report.results)} violation(s); "
+            f"first: {first.focus}: {first.messages.get('en', '')}) in "
+            f"{', '.join(o.url for o, _ in todo[:3])}{'…' if len(todo) > 3 else ''}: nothing "
+            "changed"
+        )
+
+
+def _write(store: Dataset, batch: ox.Store, offer: Offered, local: str) -> None:
+    started = datetime.now(UTC)
+    content = batch.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(local)) or b""
+    licenses, rights = licences(batch, local)
+    record = GraphRecord(
+        graph=local,
+        source=offer.url,
+        sha256=offer.sha256,
+        triples=count_triples(batch, local),
+        started=started,
+        ended=datetime.now(UTC),
+        validated=True,
+        licenses=licenses,
+        rights=rights,
+    )
+    store.write_graph(
+        GraphWrite(
+            graph=local,
+            format=ox.RdfFormat.N_TRIPLES,
+            data=content,
+            metadata_delete=delete_operation(local),
+            metadata_insert=describe(record),
+        )
+    )
