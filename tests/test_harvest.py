@@ -7,9 +7,11 @@ accepts connections and never answers change nothing and are reported."""
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import ExitStack, suppress
 from pathlib import Path
@@ -21,6 +23,7 @@ import pyoxigraph as ox
 import pytest
 
 from essaim import namespaces as ns
+from essaim.config import Settings, SettingsError
 from essaim.federation.harvest import harvest_prefix, local_graph
 from essaim.metadata import read_records
 from essaim_app_fixtures import EssaimApp, open_app
@@ -229,3 +232,27 @@ def test_the_command_line_harvests(tmp_path: Path, peer: EssaimServer) -> None:
     assert refused.returncode == 1
     assert f"error: {peer.url}/catalog is refused" in refused.stderr
     assert "ESSAIM_LOAD_SOURCES lists none" in refused.stderr
+
+
+def test_the_server_runs_the_scheduled_harvests(tmp_path: Path, peer: EssaimServer) -> None:
+    with ExitStack() as stack:
+        app = open_app(stack, tmp_path, load_on_start=False, load_sources=(peer.url + "/",),
+                       harvest=((peer.url, 3600.0),))  # fmt: skip
+        deadline = time.monotonic() + 120
+        status: dict[str, object] = {}
+        while time.monotonic() < deadline:
+            status = app.get("/api/harvest", headers=app.auth("editor")).json()["scheduled"][0]
+            if status["last"] is not None:
+                break
+            time.sleep(0.1)
+        last = cast(dict[str, object], status["last"])
+        assert last["ok"] is True, last
+        assert last["added"] and labels(app), "the peer's graphs are here"
+        assert app.get("/api/harvest", headers=app.auth("annotator")).status_code == 403
+
+
+def test_a_bad_schedule_is_refused_by_name() -> None:
+    with pytest.raises(SettingsError, match=re.escape("ESSAIM_HARVEST: 'http://a.example=soon'")):
+        Settings.from_env({"ESSAIM_HARVEST": "http://a.example=soon"})
+    settings = Settings.from_env({"ESSAIM_HARVEST": "http://a.example=1.5h"})
+    assert settings.server.harvest == (("http://a.example", 5400.0),)

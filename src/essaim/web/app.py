@@ -62,10 +62,14 @@ def create_app(settings: Settings, store: Dataset | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         node = Node(settings, store)
         app.state.node = node
+        schedule = harvest.HarvestSchedule(node)
+        app.state.harvests = schedule
         try:
             await node.start()
+            schedule.start()  # ESSAIM_HARVEST
             yield
         finally:
+            await schedule.stop()
             await node.close()
 
     app = FastAPI(
