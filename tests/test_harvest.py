@@ -28,6 +28,7 @@ from essaim.federation.harvest import harvest_prefix, local_graph
 from essaim.metadata import read_records
 from essaim_app_fixtures import EssaimApp, open_app
 from essaim_server_fixtures import EssaimServer, _stop, essaim_binary, free_port, launch
+from oxigraph_server_fixtures import oxigraph_binary, stop, wait_until_serving
 
 GRAPH = ns.GRAPH + "territories/peer/"
 LICENCE = "<http://purl.org/dc/terms/license> <https://creativecommons.org/licenses/by/4.0/>"
@@ -256,3 +257,48 @@ def test_a_bad_schedule_is_refused_by_name() -> None:
         Settings.from_env({"ESSAIM_HARVEST": "http://a.example=soon"})
     settings = Settings.from_env({"ESSAIM_HARVEST": "http://a.example=1.5h"})
     assert settings.server.harvest == (("http://a.example", 5400.0),)
+
+
+@pytest.fixture
+def oxigraph_peer(tmp_path: Path) -> Iterator[str]:
+    """``oxigraph serve`` holding essaim data: a peer that is not essaim (no catalogue)."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    log = tmp_path / "oxigraph.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [str(oxigraph_binary()), "serve", "--location", str(tmp_path / "ox"), "--bind",
+             f"127.0.0.1:{port}", "--union-default-graph"],
+            stdout=out, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    try:
+        assert wait_until_serving(url, process, log), log.read_text()
+        for name in ("x", "y"):
+            graph = GRAPH + name
+            httpx.post(
+                f"{url}/store?graph={quote(graph, safe='')}",
+                content=turtle(graph, f'<{ns.KB}thing/{name}> <{ns.RDFS}label> "{name}" .'),
+                headers={"Content-Type": "text/turtle"},
+            ).raise_for_status()
+        yield url
+    finally:
+        stop(process)
+
+
+def test_a_sparql_endpoint_is_harvested_graph_by_graph(tmp_path: Path, oxigraph_peer: str) -> None:
+    with ExitStack() as stack:
+        app = open_app(stack, tmp_path, load_on_start=False, load_sources=(oxigraph_peer + "/",))
+        first = harvest_api(app, f"{oxigraph_peer}/query")
+        assert first.status_code == 200, first.text
+        prefix = harvest_prefix(oxigraph_peer, ns.GRAPH)
+        x, y = local_graph(prefix, GRAPH + "x"), local_graph(prefix, GRAPH + "y")
+        assert first.json()["added"] == [x, y]
+        assert labels(app) == {x: "x", y: "y"}
+        httpx.post(
+            f"{oxigraph_peer}/store?graph={quote(GRAPH + 'y', safe='')}",
+            content=f'<{ns.KB}thing/y> <{ns.RDFS}comment> "more" .'.encode(),
+            headers={"Content-Type": "text/turtle"},
+        ).raise_for_status()
+        second = harvest_api(app, f"{oxigraph_peer}/query").json()
+        assert (second["unchanged"], second["changed"]) == ([x], [y])
+        assert second["bytes_received"] > 0, "an endpoint's graphs are all fetched again"

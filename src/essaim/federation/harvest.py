@@ -20,6 +20,11 @@ What changes, and what does not:
   N-Quads' syntax, every quad in the dataset's own graph), then all of them together against the
   contract; only when every one passes is anything written, each graph replaced atomically;
 - a graph harvested from this peer that its catalogue no longer lists is removed;
+- a node without a catalogue (``/catalog`` answers 404), or a SPARQL endpoint given itself (a
+  URL ending in ``/sparql`` or ``/query``: ``oxigraph serve``'s), is harvested by ``CONSTRUCT``
+  per named graph (the endpoint named by its VoID description, else ``<node>/sparql``); every
+  graph is then fetched, and one is written only when the sha256 of its sorted N-Triples lines
+  differs from the last harvest's;
 - a peer that is down, answers an error, answers too slowly (``timeout_s`` for the whole
   harvest), or answers data that is invalid changes nothing: :class:`HarvestError` says what.
 
@@ -62,6 +67,15 @@ class HarvestError(Exception):
 
 class HarvestRefused(HarvestError):
     """A URL the harvest would fetch is not on the allow-list."""
+
+
+class NotFound(HarvestError):
+    """The peer answered 404: it has no such description."""
+
+
+#: URL endings taken for a SPARQL endpoint (essaim's, ``oxigraph serve``'s): harvested by
+#: CONSTRUCT per graph.
+ENDPOINTS = ("/sparql", "/query")
 
 
 @dataclass(frozen=True)
@@ -152,7 +166,8 @@ class _Fetcher:
                 "GET", url, headers={"Accept": accept}, timeout=httpx.Timeout(remaining)
             ) as response:
                 if response.status_code != 200:
-                    raise HarvestError(f"{url} answered {response.status_code}: nothing changed")
+                    kind = NotFound if response.status_code == 404 else HarvestError
+                    raise kind(f"{url} answered {response.status_code}: nothing changed")
                 for chunk in response.iter_raw():
                     self.received += len(chunk)
                     chunks.append(chunk)
@@ -205,6 +220,54 @@ def _offers(catalogue: bytes, url: str) -> list[Offered]:
     return sorted(offers.values(), key=lambda o: o.graph)
 
 
+def _void_endpoint(fetch: _Fetcher, base: str) -> str:
+    """The SPARQL endpoint a node without a catalogue names in its VoID description, else
+    ``<base>/sparql``."""
+    url = f"{base}/.well-known/void"
+    try:
+        description = fetch.get(url, "application/n-triples")
+    except NotFound:
+        return f"{base}/sparql"
+    parsed = ox.Store()
+    try:
+        parsed.load(description, format=ox.RdfFormat.N_TRIPLES)
+    except SyntaxError as exc:
+        raise HarvestError(f"{url} does not parse ({exc}): nothing changed") from None
+    found = parsed.quads_for_pattern(None, ox.NamedNode(ns.VOID + "sparqlEndpoint"), None)
+    endpoints = sorted({q.object.value for q in found if isinstance(q.object, ox.NamedNode)})
+    return endpoints[0] if endpoints else f"{base}/sparql"
+
+
+def _endpoint_graphs(fetch: _Fetcher, endpoint: str) -> list[str]:
+    query = "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
+    url = f"{endpoint}?query={quote(query)}"
+    answer = fetch.get(url, "application/sparql-results+json")
+    try:
+        rows = ox.parse_query_results(answer, format=ox.QueryResultsFormat.JSON)
+        graphs = [
+            row["g"].value
+            for row in cast(ox.QuerySolutions, rows)
+            if isinstance(row["g"], ox.NamedNode)
+        ]
+    except (SyntaxError, ValueError) as exc:
+        raise HarvestError(f"{endpoint}: its list of graphs does not parse ({exc}): nothing "
+                           "changed") from None  # fmt: skip
+    return sorted(g for g in graphs if g != ns.META_GRAPH)
+
+
+def _construct(fetch: _Fetcher, endpoint: str, graph: str, local: str, into: ox.Store) -> Offered:
+    """One graph by CONSTRUCT; its version is the sha256 of its sorted N-Triples lines."""
+    query = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH {ox.NamedNode(graph)} {{ ?s ?p ?o }} }}"
+    url = f"{endpoint}?query={quote(query)}"
+    data = fetch.get(url, "application/n-triples")
+    lines = sorted({line.strip() for line in data.splitlines() if line.strip()})
+    try:
+        into.load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(local))
+    except SyntaxError as exc:
+        raise HarvestError(f"{url}: N-Triples syntax error ({exc}): nothing changed") from None
+    return Offered(graph, url, hashlib.sha256(b"\n".join(lines)).hexdigest())
+
+
 def _parse_dump(data: bytes, offer: Offered, local: str, into: ox.Store) -> None:
     digest = hashlib.sha256(data).hexdigest()
     if digest != offer.sha256:
@@ -240,27 +303,50 @@ def harvest(
     """Harvest the node at ``url`` into ``store`` (see the module's docstring); ``sources``:
     the allow-list (``ESSAIM_LOAD_SOURCES``)."""
     clock = time.perf_counter()
-    base = peer_base(url)
+    endpoint = url.split("?", 1)[0] if url.split("?", 1)[0].endswith(ENDPOINTS) else None
+    base = peer_base(url if endpoint is None else endpoint.rsplit("/", 1)[0])
     report = HarvestReport(base)
     prefix = harvest_prefix(base, graph_base)
+    records = read_records(store)
+    existing = {g for g in store.named_graphs() if g.startswith(prefix)}
+
+    def known(local: str, sha256: str) -> bool:
+        record = records.get(local)
+        return local in existing and record is not None and record.sha256 == sha256
+
+    batch = ox.Store()
+    todo: list[tuple[Offered, str]] = []
     with httpx.Client(follow_redirects=False) as client:
         fetch = _Fetcher(client, timeout_s, sources)
-        catalogue_url = f"{base}/catalog"
-        offers = _offers(fetch.get(catalogue_url, "application/n-triples"), catalogue_url)
-        records = read_records(store)
-        existing = {g for g in store.named_graphs() if g.startswith(prefix)}
-        batch = ox.Store()
-        todo: list[tuple[Offered, str]] = []
-        for offer in offers:
-            local = local_graph(prefix, offer.graph)
-            record = records.get(local)
-            if local in existing and record is not None and record.sha256 == offer.sha256:
-                report.unchanged.append(local)
-                continue
-            parsed = ox.Store()
-            _parse_dump(fetch.get(offer.url, "application/gzip"), offer, local, parsed)
-            batch.extend(parsed)
-            todo.append((offer, local))
+        offers: list[Offered] | None = None
+        if endpoint is None:
+            catalogue_url = f"{base}/catalog"
+            try:
+                catalogue = fetch.get(catalogue_url, "application/n-triples")
+            except NotFound:
+                endpoint = _void_endpoint(fetch, base)
+            else:
+                offers = _offers(catalogue, catalogue_url)
+        if offers is not None:
+            for offer in offers:
+                local = local_graph(prefix, offer.graph)
+                if known(local, offer.sha256):
+                    report.unchanged.append(local)
+                    continue
+                _parse_dump(fetch.get(offer.url, "application/gzip"), offer, local, batch)
+                todo.append((offer, local))
+        else:
+            assert endpoint is not None
+            offers = []
+            for graph in _endpoint_graphs(fetch, endpoint):
+                local = local_graph(prefix, graph)
+                offer = _construct(fetch, endpoint, graph, local, batch)
+                offers.append(offer)
+                if known(local, offer.sha256):
+                    report.unchanged.append(local)
+                    batch.remove_graph(ox.NamedNode(local))
+                else:
+                    todo.append((offer, local))
         report.bytes_received = fetch.received
     if todo:
         _check(store, batch, todo)
