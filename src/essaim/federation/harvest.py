@@ -8,6 +8,11 @@ common essaim graph base ``https://w3id.org/essaim/graph/`` when ``G`` lies unde
 ``…/graph/kb/cases/x`` becomes ``…/graph/harvest/127.0.0.1-8001/kb/cases/x``), else ``iri/``
 followed by ``G`` percent-encoded. The resources keep their own IRIs: only the graph is renamed.
 
+The harvest's own provenance graph, ``<graph base>harvest/<peer>``, holds the peer's catalogue
+as last harvested; its record gives the catalogue's URL, its ETag and when. The next harvest
+sends that ETag (``If-None-Match``): a peer whose catalogue is unchanged answers 304 and sends
+nothing at all.
+
 Provenance: each harvested graph's load record in the metadata graph (``essaim.metadata``) says
 where it came from (``dcterms:source``: the dump's URL), which version (``essaim:sha256``: the
 dump's checksum, as the peer's catalogue states it and as checked on arrival), when (the load
@@ -161,6 +166,14 @@ class _Fetcher:
         self.received = 0
 
     def get(self, url: str, accept: str) -> bytes:
+        body, _ = self.get_if_changed(url, accept, None)
+        assert body is not None
+        return body
+
+    def get_if_changed(
+        self, url: str, accept: str, etag: str | None
+    ) -> tuple[bytes | None, str | None]:
+        """The body (None when ``etag`` still holds: 304) and the answer's ETag."""
         if not allowed(url, self.allowed):
             listed = "lists " + ", ".join(self.allowed) if self.allowed else "lists none"
             raise HarvestRefused(
@@ -168,11 +181,14 @@ class _Fetcher:
                 "the sources an admin's LOAD may fetch too): nothing changed"
             )
         chunks: list[bytes] = []
+        headers = {"Accept": accept} | ({"If-None-Match": etag} if etag else {})
         try:
             remaining = self._remaining(url)
             with self.client.stream(
-                "GET", url, headers={"Accept": accept}, timeout=httpx.Timeout(remaining)
+                "GET", url, headers=headers, timeout=httpx.Timeout(remaining)
             ) as response:
+                if response.status_code == 304 and etag:
+                    return None, etag
                 if response.status_code != 200:
                     kind = NotFound if response.status_code == 404 else HarvestError
                     raise kind(f"{url} answered {response.status_code}: nothing changed")
@@ -184,7 +200,7 @@ class _Fetcher:
             raise self._late(url) from None
         except httpx.HTTPError as exc:
             raise HarvestError(f"{url} could not be reached ({exc}): nothing changed") from None
-        return b"".join(chunks)
+        return b"".join(chunks), response.headers.get("etag")
 
     def _remaining(self, url: str) -> float:
         remaining = self.deadline - time.monotonic()
@@ -318,7 +334,14 @@ def harvest(
     report = HarvestReport(base)
     prefix = harvest_prefix(base, graph_base)
     records = read_records(store)
-    existing = {g for g in store.named_graphs() if g.startswith(prefix)}
+    graphs = set(store.named_graphs())
+    existing = {g for g in graphs if g.startswith(prefix)}
+    #: The harvest's provenance graph: the peer's catalogue as last harvested (its record: the
+    #: catalogue's URL, its ETag, when).
+    state = prefix.rstrip("/")
+    catalogue: bytes | None = None
+    etag: str | None = None
+    held_version = records[state].sha256 if state in records else None
 
     def known(local: str, sha256: str) -> bool:
         record = records.get(local)
@@ -331,11 +354,15 @@ def harvest(
         offers: list[Offered] | None = None
         if endpoint is None:
             catalogue_url = f"{base}/catalog"
+            held = records.get(state) if state in graphs else None
             try:
-                catalogue = fetch.get(catalogue_url, "application/n-triples")
+                answer, etag = fetch.get_if_changed(
+                    catalogue_url, "application/n-triples", f'"{held.sha256}"' if held else None
+                )
             except NotFound:
                 endpoint = _void_endpoint(fetch, base)
             else:
+                catalogue = answer if answer is not None else _held_catalogue(store, state)
                 offers = _offers(catalogue, catalogue_url)
         if offers is not None:
             for offer in offers:
@@ -372,8 +399,40 @@ def harvest(
     for graph in sorted(existing - wanted):
         unload(store, graph)
         report.removed.append(graph)
+    version = (etag or "").removeprefix("W/").strip('"')
+    if catalogue is not None and version and (state not in graphs or held_version != version):
+        _keep_catalogue(store, state, f"{base}/catalog", catalogue, version)
     report.seconds = time.perf_counter() - clock
     return report
+
+
+def _held_catalogue(store: Dataset, state: str) -> bytes:
+    triples = store.query(
+        f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH {ox.NamedNode(state)} {{ ?s ?p ?o }} }}"
+    )
+    return cast(bytes, ox.serialize(cast(ox.QueryTriples, triples), format=ox.RdfFormat.N_TRIPLES))
+
+
+def _keep_catalogue(store: Dataset, state: str, url: str, catalogue: bytes, etag: str) -> None:
+    """The peer's catalogue as harvested, in the harvest's provenance graph, with a record that
+    gives its URL, its ETag (sent as If-None-Match next time: 304, the catalogue is not sent
+    again) and when."""
+    now = datetime.now(UTC)
+    parsed = ox.Store()
+    parsed.load(catalogue, format=ox.RdfFormat.N_TRIPLES)
+    record = GraphRecord(
+        graph=state, source=url, sha256=etag, triples=len(parsed), started=now, ended=now,
+        validated=False,
+    )  # fmt: skip
+    store.write_graph(
+        GraphWrite(
+            graph=state,
+            format=ox.RdfFormat.N_TRIPLES,
+            data=catalogue,
+            metadata_delete=delete_operation(state),
+            metadata_insert=describe(record),
+        )
+    )
 
 
 def _check(store: Dataset, batch: ox.Store, todo: list[tuple[Offered, str]]) -> None:
