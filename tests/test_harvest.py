@@ -217,6 +217,8 @@ def test_only_allowed_sources_and_editors(peer: EssaimServer, harvester: EssaimA
     assert refused.status_code == 403
     assert "ESSAIM_LOAD_SOURCES" in refused.json()["detail"]
     assert harvest_api(harvester, peer.url, user="annotator").status_code == 403
+    scoped = harvest_api(harvester, peer.url, user="sarthe")  # an editor of some graphs only
+    assert scoped.status_code == 403 and "may write the graphs under" in scoped.json()["detail"]
     assert harvester.post(f"/api/harvest?url={quote(peer.url)}").status_code == 401
     assert harvest_api(harvester, "file:///etc/passwd").status_code == 403
 

@@ -132,6 +132,17 @@ def peer_base(url: str) -> str:
     return url.split("?", 1)[0].rstrip("/").removesuffix("/catalog")
 
 
+def peer_of(url: str) -> tuple[str, str | None]:
+    """The node's base URL, and the SPARQL endpoint when ``url`` names one.
+
+    >>> peer_of("http://127.0.0.1:7878/query")
+    ('http://127.0.0.1:7878', 'http://127.0.0.1:7878/query')
+    """
+    plain = url.split("?", 1)[0]
+    endpoint = plain if plain.endswith(ENDPOINTS) else None
+    return peer_base(url if endpoint is None else plain.rsplit("/", 1)[0]), endpoint
+
+
 def harvest_prefix(base: str, graph_base: str) -> str:
     """Where a peer's graphs go.
 
@@ -329,8 +340,7 @@ def harvest(
     """Harvest the node at ``url`` into ``store`` (see the module's docstring); ``sources``:
     the allow-list (``ESSAIM_LOAD_SOURCES``)."""
     clock = time.perf_counter()
-    endpoint = url.split("?", 1)[0] if url.split("?", 1)[0].endswith(ENDPOINTS) else None
-    base = peer_base(url if endpoint is None else endpoint.rsplit("/", 1)[0])
+    base, endpoint = peer_of(url)
     report = HarvestReport(base)
     prefix = harvest_prefix(base, graph_base)
     records = read_records(store)

@@ -102,7 +102,8 @@ _DUMP = {
 }
 
 
-@router.api_route("/dumps/all.nq.gz", methods=["GET", "HEAD"], responses=_DUMP)  # type: ignore[arg-type]
+@router.get("/dumps/all.nq.gz", responses=_DUMP)  # type: ignore[arg-type]
+@router.head("/dumps/all.nq.gz", responses=_DUMP)  # type: ignore[arg-type]
 async def whole_dump(request: Request) -> Response:
     """Every published graph, gzipped N-Quads (ETag: its sha256)."""
     node = node_of(request)
@@ -111,7 +112,8 @@ async def whole_dump(request: Request) -> Response:
     return _file(request, dumps.whole, "essaim.nq.gz")
 
 
-@router.api_route("/dumps/graph.nq.gz", methods=["GET", "HEAD"], responses=_DUMP)  # type: ignore[arg-type]
+@router.get("/dumps/graph.nq.gz", responses=_DUMP)  # type: ignore[arg-type]
+@router.head("/dumps/graph.nq.gz", responses=_DUMP)  # type: ignore[arg-type]
 async def graph_dump(
     request: Request, graph: Annotated[str, Query(description="The graph's IRI")]
 ) -> Response:

@@ -15,8 +15,14 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from starlette.responses import JSONResponse
 
-from essaim.federation.harvest import HarvestError, HarvestRefused, harvest
-from essaim.web.access import require_editor, writer
+from essaim.federation.harvest import (
+    HarvestError,
+    HarvestRefused,
+    harvest,
+    harvest_prefix,
+    peer_of,
+)
+from essaim.web.access import graph_scope_check, require_editor, writer
 from essaim.web.node import Node, node_of
 from essaim.web.problems import Problem
 
@@ -46,6 +52,8 @@ async def harvest_route(
     require_editor(user, "harvest another node")
     server = node.settings.server
     try:
+        # an editor whose scope is some graphs may not write the harvested ones
+        graph_scope_check(user)([harvest_prefix(peer_of(url)[0], server.graph_base)])
         report = await node.write(
             lambda: harvest(
                 node.store, url, sources=server.load_sources, graph_base=server.graph_base,
