@@ -118,6 +118,8 @@ def test_dumps_hold_what_the_catalogue_says_with_strong_etags(kb_app: EssaimApp)
     again = kb_app.get("/dumps/all.nq.gz", headers={"If-None-Match": f'W/"x", "{digest}"'})
     assert again.status_code == 304 and not again.content
     assert kb_app.get("/dumps/all.nq.gz", headers={"If-None-Match": '"other"'}).status_code == 200
+    head = kb_app.head("/dumps/all.nq.gz")
+    assert (head.status_code, head.headers["etag"], head.content) == (200, f'"{digest}"', b"")
 
     one = kb_app.get(f"/dumps/graph.nq.gz?graph={quote(UNDP, safe='')}")
     size, digest = checksum(store, f"{kb_app.url}/dumps/graph.nq.gz?graph={quote(UNDP, safe='')}")

@@ -1,1 +1,1 @@
-"""A node among nodes: what it publishes of itself (DCAT catalogue, dumps, JSON-LD context)."""
+"""essaim as one node of a network of territory nodes."""
