@@ -32,6 +32,32 @@ def byte_size(name: str, value: str) -> int:
     return int(float(found[1]) * 1024**power)
 
 
+_DURATION = re.compile(r"^(\d+(?:\.\d+)?)([smhd]?)$")
+
+
+def harvest_schedule(name: str, value: str) -> tuple[tuple[str, float], ...]:
+    """Sources to harvest and how often: ``URL=INTERVAL`` items separated by spaces or commas,
+    the interval in seconds or with a unit (s, m, h, d).
+
+    >>> harvest_schedule("ESSAIM_HARVEST", "https://a.example=6h, http://127.0.0.1:8001=90")
+    (('https://a.example', 21600.0), ('http://127.0.0.1:8001', 90.0))
+    """
+    items: list[tuple[str, float]] = []
+    for item in value.replace(",", " ").split():
+        url, _, every = item.rpartition("=")
+        found = _DURATION.match(every.strip().lower())
+        if not url or found is None:
+            raise SettingsError(
+                f"{name}: {item!r} is not URL=INTERVAL (an interval like 90, 30m, 6h or 1d)"
+            )
+        iri_list(name, url)
+        seconds = float(found[1]) * {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}[found[2]]
+        if seconds < 1:
+            raise SettingsError(f"{name}: {item!r}: the interval must be at least 1 s")
+        items.append((url, seconds))
+    return tuple(items)
+
+
 @dataclass(frozen=True)
 class RemoteSettings:
     """A SPARQL 1.1 server used as the store. Servers lay their services out differently, so
@@ -103,6 +129,9 @@ class ServerSettings:
     resource_base: str = "https://w3id.org/essaim/kb/"
     #: Documents an admin's ``LOAD <url>`` may fetch (same matching); none by default.
     load_sources: tuple[str, ...] = ()
+    #: Other nodes the server harvests, each with its interval in seconds (``ESSAIM_HARVEST``:
+    #: ``URL=INTERVAL`` items); each must also be allowed by ``load_sources``.
+    harvest: tuple[tuple[str, float], ...] = ()
     #: ``"memory"``: the query workers answer from an in-memory copy of the embedded store
     #: (``essaim.execution.replica``); None: from checkpoints on disk.
     replica: str | None = None
@@ -227,6 +256,8 @@ def _server_from_env(env: Mapping[str, str]) -> ServerSettings:
     ):
         if name in env:
             values[attribute] = iri_list(name, env[name])
+    if env.get("ESSAIM_HARVEST"):
+        values["harvest"] = harvest_schedule("ESSAIM_HARVEST", env["ESSAIM_HARVEST"])
     if env.get("ESSAIM_REPLICA"):
         values["replica"] = env["ESSAIM_REPLICA"]
     if env.get("ESSAIM_REPLICA_MAX_MEMORY"):

@@ -31,6 +31,7 @@ from essaim.docs import build_ontology_docs
 from essaim.execution import Job, QueryFailed, QueryTimeout
 from essaim.execution.replica import check_fits
 from essaim.execution.standalone import executor_for
+from essaim.federation.harvest import HarvestError, harvest
 from essaim.ingest.readers import IngestError
 from essaim.ingest.templates import TemplateError
 from essaim.loading import LoadError, SourceInvalid, load, validate_files
@@ -78,7 +79,7 @@ def _friendly(command: Callable[P, R]) -> Callable[P, R]:
             err.print(f"error: {exc}")
         except (
             LoadError, StoreError, BundledDataMissing, UserError, OSError, CannedQueryError,
-            ParameterError, SettingsError, IngestError, TemplateError,
+            ParameterError, SettingsError, IngestError, TemplateError, HarvestError,
         ) as exc:  # fmt: skip
             err.print(f"error: {exc}")
         except QueryTimeout as exc:
@@ -187,6 +188,32 @@ def load_command(
             str(outcome.triples), f"{outcome.seconds:.2f}",
         )  # fmt: skip
     console.print(table)
+
+
+@app.command("harvest")
+@_friendly
+def harvest_command(
+    url: Annotated[str, typer.Argument(help="The other essaim node's URL (or its /catalog).")],
+    timeout: Annotated[
+        float, typer.Option(help="Seconds the whole harvest may take before it gives up.")
+    ] = 60.0,
+) -> None:
+    """Harvest another essaim node: the datasets of its DCAT catalogue whose checksum changed,
+    checked against the SHACL contract, each into a graph of its own; all-or-nothing. Every URL
+    must be allowed by ESSAIM_LOAD_SOURCES."""
+    server = _State.settings.server
+    with _store() as store:
+        report = harvest(store, url, sources=server.load_sources, graph_base=server.graph_base,
+                         timeout_s=timeout)  # fmt: skip
+    for status in ("added", "changed", "unchanged", "removed"):
+        graphs: list[str] = getattr(report, status)
+        console.print(f"{status}: {len(graphs)}")
+        if status != "unchanged":
+            for graph in graphs:
+                console.print(f"  {graph}")
+    console.print(f"bytes received: {report.bytes_received}")
+    console.print(f"triples written: {report.triples}")
+    console.print(f"seconds: {report.seconds:.2f}")
 
 
 @app.command("ingest")

@@ -194,6 +194,19 @@ class EmbeddedStore:
         else:
             self._replace(write, graph)
 
+    def add_graphs(self, nquads: bytes, graphs: Sequence[str], metadata: str) -> None:
+        """Add several new named graphs at once, by one bulk load of their N-Quads (far cheaper
+        than a bulk load per small graph), then ``metadata`` (an update: their records). The
+        caller makes sure the graphs were empty; like a new graph's ``write_graph``, readers may
+        see them before their records."""
+        try:
+            self._store.bulk_load(nquads, format=ox.RdfFormat.N_QUADS)
+        except SyntaxError as exc:
+            raise QuerySyntaxError(str(exc)) from None
+        self._record(lambda: journal.graphs_operation(self._store, list(graphs)))
+        if metadata:
+            self.update(metadata)
+
     def drop_graph(self, graph: str, *, metadata_delete: str = "") -> None:
         operations = [f"DROP SILENT GRAPH {ox.NamedNode(graph)}"]
         if metadata_delete:

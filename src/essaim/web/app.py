@@ -48,7 +48,7 @@ from essaim.web.problems import (
     on_validation_error,
 )
 from essaim.web.protocols import annotations as annotation_api
-from essaim.web.protocols import description, graph_store, sparql
+from essaim.web.protocols import catalogue, description, graph_store, harvest, sparql
 from essaim.web.protocols import suggestions as suggestion_api
 from essaim.web.protocols.fast_path import FastPath
 from essaim.web.session_cookie import SessionReader
@@ -63,10 +63,14 @@ def create_app(settings: Settings, store: Dataset | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         node = Node(settings, store)
         app.state.node = node
+        schedule = harvest.HarvestSchedule(node)
+        app.state.harvests = schedule
         try:
             await node.start()
+            schedule.start()  # ESSAIM_HARVEST
             yield
         finally:
+            await schedule.stop()
             await node.close()
 
     app = FastAPI(
@@ -77,7 +81,8 @@ def create_app(settings: Settings, store: Dataset | None = None) -> FastAPI:
         ),
         description=(
             "SPARQL 1.1 Protocol at `/sparql`, Graph Store Protocol at `/rdf-graphs`, dataset "
-            "description at `/.well-known/void`. Reads are public unless the node is private; "
+            "description at `/.well-known/void`, DCAT catalogue at `/catalog` (with gzipped "
+            "N-Quads dumps under `/dumps/`). Reads are public unless the node is private; "
             "writes need `Authorization: Bearer <token>` (`essaim user add`), or a browser signed "
             "in at `/login` whose writes carry the session's CSRF token (`X-CSRF-Token`). "
             "Errors are `application/problem+json`."
@@ -97,6 +102,8 @@ def create_app(settings: Settings, store: Dataset | None = None) -> FastAPI:
     app.include_router(annotate.api)
     app.include_router(annotate.router)
     app.include_router(description.router)
+    app.include_router(catalogue.router)
+    app.include_router(harvest.router)
     app.include_router(routes.router)
     app.include_router(canned_api.router)
     app.include_router(editor.router)

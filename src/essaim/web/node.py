@@ -55,6 +55,7 @@ from essaim.sessions import LoginThrottle, Sessions
 from essaim.store import Dataset, EmbeddedStore, StoreError, open_store
 from essaim.users import UserStore, users_path
 from essaim.web.caches import BoundedCache, size_of
+from essaim.web.dump_cache import DumpCache
 from essaim.web.problems import Problem
 
 log = logging.getLogger("essaim.web")
@@ -117,6 +118,8 @@ class Node:
             MEMO_ENTRIES, MEMO_BYTES, size=lambda entry: size_of(entry[1])
         )
         self._write_lock = asyncio.Lock()
+        #: The published graphs' dumps, made once per generation (essaim.federation.dumps).
+        self.dumps = DumpCache(settings.data_dir / "dumps")
 
     @property
     def writing(self) -> bool:

@@ -117,6 +117,8 @@ def _void(node: Node, base: str, table: GraphTable) -> list[ox.Triple]:
         ox.Triple(distribution, _n(DCAT + "accessURL"), _n(f"{base}/sparql")),
         ox.Triple(distribution, _n(DCAT + "accessService"), _n(f"{base}/sparql")),
         ox.Triple(kb, _n(ns.DCTERMS + "creator"), _lit(f"essaim {__version__}")),
+        ox.Triple(kb, _n(ns.RDFS + "seeAlso"), _n(f"{base}/catalog")),
+        ox.Triple(kb, _n(ns.VOID + "dataDump"), _n(f"{base}/dumps/all.nq.gz")),
     ]  # fmt: skip
     for graph, size in sorted(sizes.items()):
         if not graph:

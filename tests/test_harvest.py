@@ -1,0 +1,309 @@
+"""Harvesting another node (``essaim.federation.harvest``): a real ``essaim serve`` on loopback
+plays the peer, the node in this process (``essaim_app_fixtures.open_app``) harvests it through
+``POST /api/harvest``, and ``essaim harvest`` does the same from the command line. New, changed,
+unchanged and removed graphs; a peer with invalid data, a peer that is down and a peer that
+accepts connections and never answers change nothing and are reported."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, suppress
+from pathlib import Path
+from typing import cast
+from urllib.parse import quote
+
+import httpx
+import pyoxigraph as ox
+import pytest
+
+from essaim import namespaces as ns
+from essaim.config import Settings, SettingsError
+from essaim.federation.harvest import harvest_prefix, local_graph
+from essaim.metadata import read_records
+from essaim_app_fixtures import EssaimApp, open_app
+from essaim_server_fixtures import EssaimServer, _stop, essaim_binary, free_port, launch
+from oxigraph_server_fixtures import oxigraph_binary, stop, wait_until_serving
+
+GRAPH = ns.GRAPH + "territories/peer/"
+LICENCE = "<http://purl.org/dc/terms/license> <https://creativecommons.org/licenses/by/4.0/>"
+
+
+def turtle(graph: str, *lines: str) -> bytes:
+    body = "\n".join(lines)
+    return f"<{graph}> {LICENCE} .\n{body}\n".encode()
+
+
+def put(peer: EssaimServer, graph: str, data: bytes, method: str = "PUT") -> None:
+    response = peer.request(
+        method,
+        f"{peer.url}/rdf-graphs?graph={quote(graph, safe='')}",
+        content=data,
+        headers={"Content-Type": "text/turtle", **peer.auth("editor")},
+    )
+    assert response.status_code in (201, 204), response.text
+
+
+@pytest.fixture(scope="module")
+def peer(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EssaimServer]:
+    server = launch(tmp_path_factory.mktemp("peer"), "--no-load")
+    try:
+        for name in ("a", "b", "c"):
+            graph = GRAPH + name
+            put(server, graph, turtle(graph, f'<{ns.KB}thing/{name}> <{ns.RDFS}label> "{name}" .'))
+        yield server
+    finally:
+        _stop(server.process)
+
+
+@pytest.fixture
+def harvester(tmp_path: Path, peer: EssaimServer) -> Iterator[EssaimApp]:
+    with ExitStack() as stack:
+        yield open_app(stack, tmp_path, load_on_start=False, load_sources=(peer.url + "/",))
+
+
+def harvest_api(app: EssaimApp, url: str, user: str = "editor", **params: str) -> httpx.Response:
+    return app.post("/api/harvest", params={"url": url, **params}, headers=app.auth(user))
+
+
+def labels(app: EssaimApp) -> dict[str, str]:
+    rows = cast(
+        ox.QuerySolutions,
+        app.store.query(f"SELECT ?g ?l WHERE {{ GRAPH ?g {{ ?x <{ns.RDFS}label> ?l }} }}"),
+    )
+    found = {cast(ox.NamedNode, r["g"]).value: cast(ox.Literal, r["l"]).value for r in rows}
+    return {graph: label for graph, label in found.items() if "/harvest/" in graph}
+
+
+def test_a_harvest_adds_then_replaces_only_what_changed(
+    peer: EssaimServer, harvester: EssaimApp
+) -> None:
+    prefix = harvest_prefix(peer.url, ns.GRAPH)
+    local = {name: local_graph(prefix, GRAPH + name) for name in "abcd"}
+    first = harvest_api(harvester, peer.url)
+    assert first.status_code == 200, first.text
+    assert sorted(first.json()["added"]) == [local["a"], local["b"], local["c"]]
+    assert labels(harvester) == {local["a"]: "a", local["b"]: "b", local["c"]: "c"}
+    # the resources keep their own IRIs; the record says where, when and which version
+    record = read_records(harvester.store)[local["a"]]
+    assert record.source == f"{peer.url}/dumps/graph.nq.gz?graph={quote(GRAPH + 'a', safe='')}"
+    assert record.validated and len(record.sha256) == 64
+    assert record.licenses == ("https://creativecommons.org/licenses/by/4.0/",)
+
+    unchanged = harvest_api(harvester, peer.url).json()
+    assert len(unchanged["unchanged"]) == 3 and not unchanged["added"]
+    assert unchanged["bytes_received"] == 0, "the catalogue's ETag still holds: 304"
+    # the harvest's provenance: the peer's catalogue as harvested, its ETag in its record
+    state = prefix.rstrip("/")
+    catalogue = httpx.get(f"{peer.url}/catalog", headers={"Accept": "application/n-triples"})
+    assert f'"{read_records(harvester.store)[state].sha256}"' == catalogue.headers["etag"]
+
+    put(peer, GRAPH + "a", f'<{ns.KB}thing/a> <{ns.RDFS}comment> "new" .'.encode(), "POST")
+    peer.delete(
+        f"{peer.url}/rdf-graphs?graph={quote(GRAPH + 'c', safe='')}", headers=peer.auth("editor")
+    ).raise_for_status()
+    put(peer, GRAPH + "d", turtle(GRAPH + "d", f'<{ns.KB}thing/d> <{ns.RDFS}label> "d" .'))
+    second = harvest_api(harvester, f"{peer.url}/catalog").json()
+    assert (second["added"], second["changed"], second["removed"]) == (
+        [local["d"]], [local["a"]], [local["c"]],
+    )  # fmt: skip
+    assert second["unchanged"] == [local["b"]]
+    assert labels(harvester) == {local["a"]: "a", local["b"]: "b", local["d"]: "d"}
+    assert harvester.store.query(
+        f'ASK {{ GRAPH <{local["a"]}> {{ <{ns.KB}thing/a> <{ns.RDFS}comment> "new" }} }}'
+    )
+
+
+def nothing_changed(app: EssaimApp, before: set[str]) -> None:
+    assert set(app.store.named_graphs()) == before
+
+
+def test_invalid_data_is_refused_and_changes_nothing(
+    tmp_path: Path, peer: EssaimServer, harvester: EssaimApp
+) -> None:
+    """A peer whose store holds data that breaks the contract (loaded --trusted there)."""
+    assert harvest_api(harvester, peer.url).status_code == 200
+    before = set(harvester.store.named_graphs())
+    root = tmp_path / "bad-peer"
+    bad = tmp_path / "bad.ttl"
+    bad.write_text(
+        f"<{GRAPH}bad> {LICENCE} .\n"
+        f"<{ns.KB}initiative/untitled> a <{ns.ESSAIM}Initiative> .\n",  # no title, no territory
+        encoding="utf-8",
+    )
+    load = [str(essaim_binary()), "--data-dir", str(root / "data"), "load",
+            "--trusted", "--graph", GRAPH + "bad", str(bad)]  # fmt: skip
+    subprocess.run(load, check=True, capture_output=True, env=os.environ.copy())
+    bad_peer = launch(root, "--no-load")
+    try:
+        with ExitStack() as stack:
+            app = open_app(
+                stack, tmp_path / "h2", load_on_start=False, load_sources=(bad_peer.url + "/",)
+            )
+            refused = harvest_api(app, bad_peer.url)
+            assert refused.status_code == 502
+            detail = refused.json()["detail"]
+            assert "breaks the essaim contract" in detail and "initiative/untitled" in detail
+            assert "nothing changed" in detail
+            assert not [g for g in app.store.named_graphs() if "/harvest/" in g]
+    finally:
+        _stop(bad_peer.process)
+    nothing_changed(harvester, before)
+
+
+def test_a_peer_that_is_down_is_reported(harvester: EssaimApp) -> None:
+    before = set(harvester.store.named_graphs())
+    down = f"http://127.0.0.1:{free_port()}"
+    with ExitStack() as stack:
+        app = open_app(stack, harvester.data_dir.parent / "down", load_on_start=False,
+                       load_sources=(down + "/",))  # fmt: skip
+        response = harvest_api(app, down)
+        assert response.status_code == 502
+        assert "could not be reached" in response.json()["detail"]
+    nothing_changed(harvester, before)
+
+
+@pytest.fixture
+def silent_peer() -> Iterator[str]:
+    """A loopback socket that accepts connections, reads and never answers."""
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    stop = threading.Event()
+    held: list[socket.socket] = []
+
+    def serve() -> None:
+        listener.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                connection, _ = listener.accept()
+            except TimeoutError:
+                continue
+            held.append(connection)
+            connection.settimeout(0.2)
+            with suppress(TimeoutError):
+                connection.recv(65536)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    finally:
+        stop.set()
+        thread.join()
+        for connection in held:
+            connection.close()
+        listener.close()
+
+
+def test_a_silent_peer_is_reported_within_the_limit(tmp_path: Path, silent_peer: str) -> None:
+    with ExitStack() as stack:
+        app = open_app(stack, tmp_path, load_on_start=False, load_sources=(silent_peer + "/",))
+        before = set(app.store.named_graphs())
+        response = harvest_api(app, silent_peer, timeout="1")
+        assert response.status_code == 502
+        assert "did not answer within the harvest's time limit of 1 s" in response.json()["detail"]
+        nothing_changed(app, before)
+
+
+def test_only_allowed_sources_and_editors(peer: EssaimServer, harvester: EssaimApp) -> None:
+    elsewhere = f"http://127.0.0.2:{free_port()}"
+    refused = harvest_api(harvester, elsewhere)
+    assert refused.status_code == 403
+    assert "ESSAIM_LOAD_SOURCES" in refused.json()["detail"]
+    assert harvest_api(harvester, peer.url, user="annotator").status_code == 403
+    scoped = harvest_api(harvester, peer.url, user="sarthe")  # an editor of some graphs only
+    assert scoped.status_code == 403 and "may write the graphs under" in scoped.json()["detail"]
+    assert harvester.post(f"/api/harvest?url={quote(peer.url)}").status_code == 401
+    assert harvest_api(harvester, "file:///etc/passwd").status_code == 403
+
+
+def test_the_command_line_harvests(tmp_path: Path, peer: EssaimServer) -> None:
+    command = [str(essaim_binary()), "--data-dir", str(tmp_path), "harvest"]
+    env = {**os.environ, "ESSAIM_LOAD_SOURCES": peer.url + "/"}
+    done = subprocess.run([*command, peer.url], capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stderr
+    assert "added: " in done.stdout and "bytes received: " in done.stdout
+    again = subprocess.run([*command, peer.url], capture_output=True, text=True, env=env)
+    assert "added: 0" in again.stdout and "removed: 0" in again.stdout
+    refused = subprocess.run(
+        [*command, peer.url], capture_output=True, text=True,
+        env={k: v for k, v in env.items() if k != "ESSAIM_LOAD_SOURCES"},
+    )  # fmt: skip
+    assert refused.returncode == 1
+    assert f"error: {peer.url}/catalog is refused" in refused.stderr
+    assert "ESSAIM_LOAD_SOURCES lists none" in refused.stderr
+
+
+def test_the_server_runs_the_scheduled_harvests(tmp_path: Path, peer: EssaimServer) -> None:
+    with ExitStack() as stack:
+        app = open_app(stack, tmp_path, load_on_start=False, load_sources=(peer.url + "/",),
+                       harvest=((peer.url, 3600.0),))  # fmt: skip
+        deadline = time.monotonic() + 120
+        status: dict[str, object] = {}
+        while time.monotonic() < deadline:
+            status = app.get("/api/harvest", headers=app.auth("editor")).json()["scheduled"][0]
+            if status["last"] is not None:
+                break
+            time.sleep(0.1)
+        last = cast(dict[str, object], status["last"])
+        assert last["ok"] is True, last
+        assert last["added"] and labels(app), "the peer's graphs are here"
+        assert app.get("/api/harvest", headers=app.auth("annotator")).status_code == 403
+
+
+def test_a_bad_schedule_is_refused_by_name() -> None:
+    with pytest.raises(SettingsError, match=re.escape("ESSAIM_HARVEST: 'http://a.example=soon'")):
+        Settings.from_env({"ESSAIM_HARVEST": "http://a.example=soon"})
+    settings = Settings.from_env({"ESSAIM_HARVEST": "http://a.example=1.5h"})
+    assert settings.server.harvest == (("http://a.example", 5400.0),)
+
+
+@pytest.fixture
+def oxigraph_peer(tmp_path: Path) -> Iterator[str]:
+    """``oxigraph serve`` holding essaim data: a peer that is not essaim (no catalogue)."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    log = tmp_path / "oxigraph.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [str(oxigraph_binary()), "serve", "--location", str(tmp_path / "ox"), "--bind",
+             f"127.0.0.1:{port}", "--union-default-graph"],
+            stdout=out, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    try:
+        assert wait_until_serving(url, process, log), log.read_text()
+        for name in ("x", "y"):
+            graph = GRAPH + name
+            httpx.post(
+                f"{url}/store?graph={quote(graph, safe='')}",
+                content=turtle(graph, f'<{ns.KB}thing/{name}> <{ns.RDFS}label> "{name}" .'),
+                headers={"Content-Type": "text/turtle"},
+            ).raise_for_status()
+        yield url
+    finally:
+        stop(process)
+
+
+def test_a_sparql_endpoint_is_harvested_graph_by_graph(tmp_path: Path, oxigraph_peer: str) -> None:
+    with ExitStack() as stack:
+        app = open_app(stack, tmp_path, load_on_start=False, load_sources=(oxigraph_peer + "/",))
+        first = harvest_api(app, f"{oxigraph_peer}/query")
+        assert first.status_code == 200, first.text
+        prefix = harvest_prefix(oxigraph_peer, ns.GRAPH)
+        x, y = local_graph(prefix, GRAPH + "x"), local_graph(prefix, GRAPH + "y")
+        assert first.json()["added"] == [x, y]
+        assert labels(app) == {x: "x", y: "y"}
+        httpx.post(
+            f"{oxigraph_peer}/store?graph={quote(GRAPH + 'y', safe='')}",
+            content=f'<{ns.KB}thing/y> <{ns.RDFS}comment> "more" .'.encode(),
+            headers={"Content-Type": "text/turtle"},
+        ).raise_for_status()
+        second = harvest_api(app, f"{oxigraph_peer}/query").json()
+        assert (second["unchanged"], second["changed"]) == ([x], [y])
+        assert second["bytes_received"] > 0, "an endpoint's graphs are all fetched again"
