@@ -79,6 +79,15 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         require(present(), f"needs {what}, which this checkout lacks")
 
 
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """What collection imported and built (the package, its libraries, every test module and
+    item: alive for the whole session) is frozen out of the garbage collector, so that each
+    full collection (each store's ``close``, the tests' ``gc.collect()``) scans only what the
+    tests make."""
+    gc.collect()
+    gc.freeze()
+
+
 @pytest.fixture(scope="session")
 def data() -> BundledData:
     return bundled_data()
