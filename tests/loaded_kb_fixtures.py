@@ -19,7 +19,7 @@ bundled data in an empty data directory).
 Most tests read only the founding case (kb/cases/sarthe-…) with the ontology and the codebook, not
 the importers' 250,000 generated triples (the experiments corpus, the directories and maps, the
 French geography): ``founding_kb`` is a data directory holding just that, the hand-written
-knowledge base (``FOUNDING_FILES``), loaded and validated as a first start loads it, then indexed
+knowledge base (``founding_files()``), loaded and validated as a first start loads it, then indexed
 by a node that loads nothing more (``load_on_start=False``: a node that loads the bundled data on
 start would add the rest). Tests of the grown knowledge base (the home page's listing, the kinds
 filter, queries over everything) keep ``loaded_kb``.
@@ -66,7 +66,7 @@ class LoadedKb:
         server = ServerSettings(workers=1)
         if files is not None:
             data = bundled_data()
-            (data_dir / "store").parent.mkdir(parents=True, exist_ok=True)
+            data_dir.mkdir(parents=True, exist_ok=True)
             store = EmbeddedStore(data_dir / "store")
             try:
                 load(store, [data.ontology, *files], base=data.root)
