@@ -15,9 +15,14 @@ kept, redirects not followed), plus ``client()`` for an ``httpx.Client`` of its 
 hooks) and ``store`` for the node's store.
 
 - ``kb_app`` (session): the bundled ontology and knowledge base loaded, public reads.
+- ``founding_app`` (session): the ontology, the codebook and the hand-written knowledge base
+  (the founding case, without the importers' graphs: ``loaded_kb_fixtures.founding_kb``), public
+  reads; for what reads the founding case only (much smaller, so each query is faster).
 - ``empty_app`` (session): nothing loaded, for writes.
 - ``start_app`` (function): a factory for a node with its own server settings
   (``start_app(load_on_start=False, public_reads=False)``); stopped at the end of the test.
+- ``start_founding_app`` (function): the same on a copy of the founding case's data (it never
+  loads on start).
 
 A node that loads the bundled data on start starts on a copy of the data directory that the
 session's first start filled (``loaded_kb_fixtures``): its own start runs the same load, which
@@ -127,6 +132,15 @@ def kb_app(tmp_path_factory: pytest.TempPathFactory, loaded_kb: LoadedKb) -> Ite
 
 
 @pytest.fixture(scope="session")
+def founding_app(
+    tmp_path_factory: pytest.TempPathFactory, founding_kb: LoadedKb
+) -> Iterator[EssaimApp]:
+    with ExitStack() as stack:
+        root = tmp_path_factory.mktemp("app-founding")
+        yield open_app(stack, root, founding_kb, load_on_start=False)
+
+
+@pytest.fixture(scope="session")
 def empty_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EssaimApp]:
     with ExitStack() as stack:
         yield open_app(stack, tmp_path_factory.mktemp("app-empty"), load_on_start=False)
@@ -142,5 +156,20 @@ def start_app(tmp_path: Path, loaded_kb: LoadedKb) -> Iterator[Callable[..., Ess
             started += 1
             loaded = loaded_kb if server.get("load_on_start", True) else None
             return open_app(stack, tmp_path / f"app{started}", loaded, **server)
+
+        yield start
+
+
+@pytest.fixture
+def start_founding_app(tmp_path: Path, founding_kb: LoadedKb) -> Iterator[Callable[..., EssaimApp]]:
+    """``start_app`` on a copy of the founding case's data (``load_on_start`` is always off)."""
+    with ExitStack() as stack:
+        started = 0
+
+        def start(**server: Any) -> EssaimApp:
+            nonlocal started
+            started += 1
+            server["load_on_start"] = False
+            return open_app(stack, tmp_path / f"founding{started}", founding_kb, **server)
 
         yield start

@@ -9,9 +9,13 @@ a free port and a temporary data directory, polled on ``/healthz`` until it answ
 Users are created in the data directory's user store before the server starts.
 
 - ``kb_server`` (session): the bundled ontology and knowledge base loaded, public reads.
+- ``founding_server`` (session): the founding case without the importers' graphs
+  (``loaded_kb_fixtures.founding_kb``, started with ``--no-load``), public reads.
 - ``empty_server`` (session): nothing loaded (``--no-load``), for writes and the W3C suites.
 - ``start_server`` (function): a factory for a server with its own settings (short time limits,
   small bodies, private reads); stopped at the end of the test.
+- ``start_founding_server`` (function): the same on a copy of the founding case's data (always
+  ``--no-load``), for what needs a real server but not the grown knowledge base.
 
 A server that loads the bundled data (without ``--no-load``) starts on a copy of the data
 directory that the session's first start filled (``loaded_kb_fixtures``): its own start runs the
@@ -176,6 +180,18 @@ def kb_server(
 
 
 @pytest.fixture(scope="session")
+def founding_server(
+    tmp_path_factory: pytest.TempPathFactory, founding_kb: LoadedKb
+) -> Iterator[EssaimServer]:
+    root = tmp_path_factory.mktemp("essaim-founding")
+    server = launch(root, "--no-load", loaded=founding_kb)
+    try:
+        yield server
+    finally:
+        _stop(server.process)
+
+
+@pytest.fixture(scope="session")
 def empty_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EssaimServer]:
     server = launch(tmp_path_factory.mktemp("essaim-empty"), "--no-load")
     try:
@@ -191,6 +207,25 @@ def start_server(tmp_path: Path, loaded_kb: LoadedKb) -> Iterator[Callable[..., 
     def start(*args: str, env: dict[str, str] | None = None) -> EssaimServer:
         loaded = None if "--no-load" in args else loaded_kb
         server = launch(tmp_path / f"server{len(started)}", *args, env=env, loaded=loaded)
+        started.append(server)
+        return server
+
+    try:
+        yield start
+    finally:
+        for server in started:
+            _stop(server.process)
+
+
+@pytest.fixture
+def start_founding_server(
+    tmp_path: Path, founding_kb: LoadedKb
+) -> Iterator[Callable[..., EssaimServer]]:
+    started: list[EssaimServer] = []
+
+    def start(*args: str, env: dict[str, str] | None = None) -> EssaimServer:
+        root = tmp_path / f"founding{len(started)}"
+        server = launch(root, "--no-load", *args, env=env, loaded=founding_kb)
         started.append(server)
         return server
 

@@ -28,6 +28,13 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory, loaded_kb: LoadedKb) -> P
     return loaded_kb.copy_to(tmp_path_factory.mktemp("cli"))
 
 
+@pytest.fixture(scope="module")
+def founding_dir(tmp_path_factory: pytest.TempPathFactory, founding_kb: LoadedKb) -> Path:
+    """A data directory holding the founding case without the importers' graphs (for commands
+    whose cost grows with the store: stats, export, backup, reset, restore)."""
+    return founding_kb.copy_to(tmp_path_factory.mktemp("cli-founding"))
+
+
 def run(data_dir: Path, *args: str) -> tuple[int, str]:
     result = runner.invoke(app, ["--data-dir", str(data_dir), *args])
     return result.exit_code, result.output
@@ -69,47 +76,47 @@ def test_query_syntax_error_is_one_sentence(data_dir: Path) -> None:
     assert "error:" in out and "Traceback" not in out
 
 
-def test_graphs_and_stats(data_dir: Path) -> None:
-    code, out = run(data_dir, "graphs")
+def test_graphs_and_stats(founding_dir: Path) -> None:
+    code, out = run(founding_dir, "graphs")
     assert code == 0 and "kb/cases/sarthe" in out
-    code, out = run(data_dir, "stats")
+    code, out = run(founding_dir, "stats")
     assert code == 0 and "Initiative" in out
 
 
-def test_validate_table_json_and_exit_code(data_dir: Path) -> None:
+def test_validate_table_json_and_exit_code(founding_dir: Path) -> None:
     bad = INVALID / "missing-title.ttl"
     with pytest.MonkeyPatch.context() as mp:
         mp.chdir(REPO)
-        code, out = run(data_dir, "validate", str(bad.relative_to(REPO)), "--format", "json")
+        code, out = run(founding_dir, "validate", str(bad.relative_to(REPO)), "--format", "json")
         assert code == 1
         payload = json.loads(out)
         [report] = payload.values()
         assert report["conforms"] is False and report["results"]
-        code, out = run(data_dir, "validate", "tests/data/valid/minimal-case.ttl")
+        code, out = run(founding_dir, "validate", "tests/data/valid/minimal-case.ttl")
         assert code == 0 and "conforms" in out
 
 
-def test_load_refuses_an_invalid_file_with_its_messages(data_dir: Path) -> None:
+def test_load_refuses_an_invalid_file_with_its_messages(founding_dir: Path) -> None:
     with pytest.MonkeyPatch.context() as mp:
         mp.chdir(REPO)
-        code, out = run(data_dir, "load", "tests/data/invalid/missing-title.ttl")
+        code, out = run(founding_dir, "load", "tests/data/invalid/missing-title.ttl")
     assert code == 1 and "nothing was loaded" in out and "title" in out
 
 
-def test_export_backup_restore_reset(data_dir: Path, tmp_path: Path) -> None:
-    code, out = run(data_dir, "export", "--format", "nq", "-o", str(tmp_path / "all.nq"))
+def test_export_backup_restore_reset(founding_dir: Path, tmp_path: Path) -> None:
+    code, out = run(founding_dir, "export", "--format", "nq", "-o", str(tmp_path / "all.nq"))
     assert code == 0 and (tmp_path / "all.nq").stat().st_size > 0
-    code, _ = run(data_dir, "backup", str(tmp_path / "backup"))
+    code, _ = run(founding_dir, "backup", str(tmp_path / "backup"))
     assert code == 0
-    code, out = run(data_dir, "backup", str(tmp_path / "backup"))
+    code, out = run(founding_dir, "backup", str(tmp_path / "backup"))
     assert code == 1 and "exists already" in out
-    code, _ = run(data_dir, "reset", "--yes")
+    code, _ = run(founding_dir, "reset", "--yes")
     assert code == 0
-    _, out = run(data_dir, "query", "ASK { ?s ?p ?o }")
+    _, out = run(founding_dir, "query", "ASK { ?s ?p ?o }")
     assert out.strip() == "false"
-    code, _ = run(data_dir, "restore", str(tmp_path / "backup"))
+    code, _ = run(founding_dir, "restore", str(tmp_path / "backup"))
     assert code == 0
-    _, out = run(data_dir, "query", "ASK { ?s ?p ?o }")
+    _, out = run(founding_dir, "query", "ASK { ?s ?p ?o }")
     assert out.strip() == "true"
 
 

@@ -278,9 +278,9 @@ def test_writes_are_recorded_under_the_pseudonymous_user(empty_app: EssaimApp) -
 
 
 def test_a_runaway_query_is_stopped_and_its_worker_replaced(
-    start_server: Callable[..., EssaimServer],
+    start_founding_server: Callable[..., EssaimServer],
 ) -> None:
-    server = start_server("--query-timeout", "2", "--workers", "3")
+    server = start_founding_server("--query-timeout", "2", "--workers", "3")
     before = server.worker_pids()
     assert len(before) == 3
     cheap: list[int] = []
@@ -323,8 +323,10 @@ def test_a_client_may_ask_for_a_shorter_limit_not_a_longer_one(kb_app: EssaimApp
         assert response.status_code in (400, 422), bad
 
 
-def test_too_many_long_running_queries_are_shed(start_server: Callable[..., EssaimServer]) -> None:
-    server = start_server(
+def test_too_many_long_running_queries_are_shed(
+    start_founding_server: Callable[..., EssaimServer],
+) -> None:
+    server = start_founding_server(
         "--query-timeout",
         "20",
         "--workers",
@@ -350,9 +352,9 @@ def test_too_many_long_running_queries_are_shed(start_server: Callable[..., Essa
 
 
 def test_a_limit_met_mid_stream_leaves_a_broken_response(
-    start_server: Callable[..., EssaimServer],
+    start_founding_server: Callable[..., EssaimServer],
 ) -> None:
-    server = start_server("--query-timeout", "1.5")
+    server = start_founding_server("--query-timeout", "1.5")
     received = bytearray()
     status = 0
     with (

@@ -55,8 +55,9 @@ def count(app_or_dir: EssaimApp | Path, graph: str | None = None) -> int:
 # ---------------------------------------------------------------------------------------------
 
 
-def test_the_command_line(tmp_path: Path, loaded_kb: LoadedKb) -> None:
-    data_dir = loaded_kb.copy_to(tmp_path / "data")  # what ``essaim load`` gives
+def test_the_command_line(tmp_path: Path, founding_kb: LoadedKb) -> None:
+    # what ``essaim load`` gives, less the importers' graphs (each count reads the whole store)
+    data_dir = founding_kb.copy_to(tmp_path / "data")
     case = tmp_path / "reseau-zeta.txt"
     text = GOOD.decode().replace("Beta", "Beta [bold]:smile:[/bold]")
     case.write_bytes(text.encode())
@@ -96,9 +97,11 @@ def test_the_command_line(tmp_path: Path, loaded_kb: LoadedKb) -> None:
 
 
 @pytest.fixture(scope="module")
-def app(tmp_path_factory: pytest.TempPathFactory, loaded_kb: LoadedKb) -> Iterator[EssaimApp]:
+def app(tmp_path_factory: pytest.TempPathFactory, founding_kb: LoadedKb) -> Iterator[EssaimApp]:
+    """A node on the founding case's data (the contract, the codebook, the territories)."""
     with ExitStack() as stack:
-        node = open_app(stack, tmp_path_factory.mktemp("ingest-app"), loaded_kb)
+        root = tmp_path_factory.mktemp("ingest-app")
+        node = open_app(stack, root, founding_kb, load_on_start=False)
         sessions = Sessions(UserStore(users_path(node.data_dir), cache_lifetime=0))
         for name in ("editor", "annotator", "sarthe"):
             sessions.set_password(name, PASSWORD)

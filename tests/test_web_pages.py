@@ -219,10 +219,12 @@ def test_every_canned_query_is_an_api_operation_with_typed_parameters(
     ],
 )
 def test_canned_queries_answer_in_every_results_format(
-    kb_app: EssaimApp, name: str, fmt: str, media: str
+    founding_app: EssaimApp, name: str, fmt: str, media: str
 ) -> None:
+    """Each query in each format, over the founding case (the rows over everything are
+    test_canned_queries.py's)."""
     params = {"format": fmt} | required_values(name)
-    response = kb_app.get(f"{kb_app.url}/api/queries/{name}", params=params)
+    response = founding_app.get(f"{founding_app.url}/api/queries/{name}", params=params)
     assert response.status_code == 200, response.text
     assert response.headers["content-type"].startswith(media)
     if fmt == "json":
@@ -328,8 +330,10 @@ def test_canned_query_page_runs_with_the_form(kb_app: EssaimApp) -> None:
     assert page(kb_app, "/queries/no-such-query").status_code == 404
 
 
-def test_cached_answers_never_predate_a_write(start_app: Callable[..., EssaimApp]) -> None:
-    server = start_app()
+def test_cached_answers_never_predate_a_write(
+    start_founding_app: Callable[..., EssaimApp],
+) -> None:
+    server = start_founding_app()
     url = f"{server.url}/api/queries/barriers-by-territory"
     params = {"territory": SARTHE, "format": "csv"}
     first = server.get(url, params=params)

@@ -46,16 +46,17 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
-from typing import Any, Literal, cast
+from typing import TYPE_CHECKING, Any, Literal, cast
 
-import krippendorff
-import numpy as np
-import numpy.typing as npt
 import pyoxigraph as ox
 
 from essaim import namespaces as ns
 from essaim.annotation.model import SUGGESTED, Annotation, list_annotations
 from essaim.store.base import Dataset
+
+if TYPE_CHECKING:  # numpy and krippendorff are imported when a measure runs: not at CLI start
+    import numpy as np
+    import numpy.typing as npt
 
 UnitKind = Literal["sections", "sentences"]
 UNIT_KINDS: tuple[UnitKind, ...] = ("sections", "sentences")
@@ -284,6 +285,9 @@ def masi_distance(a: frozenset[str], b: frozenset[str]) -> float:
 def alpha(data: npt.NDArray[np.float64], level: Any = "nominal") -> float | None:
     """Krippendorff's alpha of a coders × units matrix (``nan`` for missing), or ``None`` when
     undefined (one value only, or no unit coded by two coders)."""
+    import krippendorff
+    import numpy as np
+
     pairable = np.sum(~np.isnan(data), axis=0) >= 2
     if data.shape[0] < 2 or not pairable.any():
         return None
@@ -312,6 +316,8 @@ def cohen_kappa(
     """Cohen's kappa of two coders' labels on the same units: (pₒ − pₑ) / (1 − pₑ), where pₒ is
     the share of units they label alike and pₑ = Σₖ p₁(k) p₂(k) the share expected by chance from
     each coder's own label frequencies. ``None`` when pₑ = 1 (both always gave one same label)."""
+    import numpy as np
+
     one, two = np.asarray(first), np.asarray(second)
     n = len(one)
     if n == 0 or n != len(two):
@@ -339,6 +345,8 @@ def agreement(
 ) -> AgreementReport:
     """Agreement over the documents of ``units`` (document → its units), between every coder
     with a coding on them; see the module's docstring for the definitions."""
+    import numpy as np
+
     documents = sorted(units)
     by_document: dict[str, list[Coding]] = {d: [] for d in documents}
     for coding in codings:
@@ -400,6 +408,8 @@ def agreement(
 
 
 def _pair_kappa(data: npt.NDArray[np.float64], i: int, j: int) -> float | None:
+    import numpy as np
+
     both = ~np.isnan(data[i]) & ~np.isnan(data[j])
     return cohen_kappa(data[i][both].astype(int), data[j][both].astype(int))
 
@@ -425,6 +435,8 @@ def masi_distances(first: npt.NDArray[np.bool_], second: npt.NDArray[np.bool_]
                    ) -> npt.NDArray[np.float64]:  # fmt: skip
     """MASI distances between sets given as boolean rows (set × concept), every row of
     ``first`` against every row of ``second``: :func:`masi_distance`, vectorised."""
+    import numpy as np
+
     a, b = first.astype(np.float64), second.astype(np.float64)
     inter = a @ b.T
     size_a, size_b = a.sum(axis=1)[:, None], b.sum(axis=1)[None, :]
@@ -434,13 +446,15 @@ def masi_distances(first: npt.NDArray[np.bool_], second: npt.NDArray[np.bool_]
         (inter == size_a) & (inter == size_b), 1.0,
         np.where((inter == size_a) | (inter == size_b), 2 / 3, np.where(inter > 0, 1 / 3, 0.0)),
     )  # fmt: skip
-    return cast(npt.NDArray[np.float64], 1.0 - jaccard * monotonicity)
+    return cast("npt.NDArray[np.float64]", 1.0 - jaccard * monotonicity)
 
 
 def _masi_alpha(sets: list[list[frozenset[str] | None]]) -> float | None:
     """Krippendorff's alpha with the MASI distance, 1 − Dₒ/Dₑ, computed here from the values'
     coincidences (the ``krippendorff`` package builds a units × values × values array, which a
     corpus with thousands of distinct code sets cannot hold; a test checks both agree)."""
+    import numpy as np
+
     domain: dict[frozenset[str], int] = {}
     for row in sets:
         for value in row:
