@@ -204,13 +204,14 @@ def harvest_command(
     server = _State.settings.server
     with _store() as store:
         report = harvest(store, url, sources=server.load_sources, graph_base=server.graph_base,
-                         timeout_s=timeout)  # fmt: skip
+                         timeout_s=timeout, max_bytes=server.harvest_max_bytes)  # fmt: skip
     for status in ("added", "changed", "unchanged", "removed"):
         graphs: list[str] = getattr(report, status)
         console.print(f"{status}: {len(graphs)}")
         if status != "unchanged":
             for graph in graphs:
                 console.print(f"  {graph}")
+    console.print(f"shared vocabulary, not harvested: {len(report.shared)}")
     console.print(f"bytes received: {report.bytes_received}")
     console.print(f"triples written: {report.triples}")
     console.print(f"seconds: {report.seconds:.2f}")
