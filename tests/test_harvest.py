@@ -6,6 +6,7 @@ accepts connections and never answers change nothing and are reported."""
 
 from __future__ import annotations
 
+import gzip
 import os
 import re
 import socket
@@ -24,7 +25,7 @@ import pytest
 
 from essaim import namespaces as ns
 from essaim.config import Settings, SettingsError
-from essaim.federation.harvest import harvest_prefix, local_graph
+from essaim.federation.harvest import HarvestError, harvest_prefix, local_graph
 from essaim.metadata import read_records
 from essaim_app_fixtures import EssaimApp, open_app
 from essaim_server_fixtures import EssaimServer, _stop, essaim_binary, free_port, launch
@@ -411,3 +412,23 @@ def test_the_byte_limit_is_a_setting() -> None:
     assert Settings.from_env({}).server.harvest_max_bytes == 256 * 1024 * 1024
     with pytest.raises(SettingsError, match="ESSAIM_HARVEST_MAX_BYTES: 'lots'"):
         Settings.from_env({"ESSAIM_HARVEST_MAX_BYTES": "lots"})
+
+
+def test_a_dump_that_unzips_beyond_the_limit_is_refused() -> None:
+    """A gzip bomb: a few hundred bytes sent, far more once unzipped; every member is read."""
+    from essaim.federation.harvest import Offered, _Fetcher, _gunzip
+
+    with httpx.Client() as client:
+        fetch = _Fetcher(client, 10, (), max_bytes=1000)
+        offer = Offered(GRAPH + "bomb", "http://peer.example/dumps/bomb.nq.gz", "")
+        bomb = gzip.compress(b" " * 40_000)
+        assert len(bomb) < 1000
+        with pytest.raises(HarvestError, match=re.escape(
+            f"(the dataset {GRAPH}bomb) sends more than the harvest's limit of 32 × 1000 bytes "
+            "(ESSAIM_HARVEST_MAX_BYTES) once unzipped: refused, nothing changed"
+        )):  # fmt: skip
+            _gunzip(bomb, offer, fetch)
+        members = gzip.compress(b"one\n") + gzip.compress(b"two\n")
+        assert _gunzip(members, offer, fetch) == b"one\ntwo\n"
+        with pytest.raises(HarvestError, match="is not gzip"):
+            _gunzip(gzip.compress(b"x" * 100)[:-12], offer, fetch)
