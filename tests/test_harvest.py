@@ -6,6 +6,7 @@ accepts connections and never answers change nothing and are reported."""
 
 from __future__ import annotations
 
+import gzip
 import os
 import re
 import socket
@@ -24,7 +25,7 @@ import pytest
 
 from essaim import namespaces as ns
 from essaim.config import Settings, SettingsError
-from essaim.federation.harvest import harvest_prefix, local_graph
+from essaim.federation.harvest import HarvestError, harvest_prefix, local_graph
 from essaim.metadata import read_records
 from essaim_app_fixtures import EssaimApp, open_app
 from essaim_server_fixtures import EssaimServer, _stop, essaim_binary, free_port, launch
@@ -307,3 +308,127 @@ def test_a_sparql_endpoint_is_harvested_graph_by_graph(tmp_path: Path, oxigraph_
         second = harvest_api(app, f"{oxigraph_peer}/query").json()
         assert (second["unchanged"], second["changed"]) == ([x], [y])
         assert second["bytes_received"] > 0, "an endpoint's graphs are all fetched again"
+
+
+TERRITORY = "http://territory.example/kb/"
+EXTENSION = GRAPH + "extension"
+VOCAB_COPY = "http://territory.example/graph/vocabulary-copy"
+BIG = GRAPH + "big"
+
+
+def load_ontology(data_dir: Path) -> None:
+    """The bundled ontology, shapes and codebook, as ``essaim load`` names their graphs."""
+    load = [str(essaim_binary()), "--data-dir", str(data_dir), "load", "--trusted", "ontology"]
+    root = Path(__file__).resolve().parents[1]
+    subprocess.run(load, check=True, capture_output=True, env=os.environ.copy(), cwd=root)
+
+
+@pytest.fixture(scope="module")
+def territory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EssaimServer]:
+    """A peer holding the shared vocabularies (as every node does), a codebook extension of its
+    own, a copy of shared concepts under a graph of another name, and a big graph."""
+    root = tmp_path_factory.mktemp("territory")
+    load_ontology(root / "data")
+    server = launch(root, "--no-load")
+    try:
+        concept = f"<{TERRITORY}concept/circuits-courts>"
+        put(server, EXTENSION, turtle(
+            EXTENSION,
+            f"{concept} a <{ns.SKOS}Concept> ; <{ns.SKOS}prefLabel> \"Circuits courts\"@fr ;",
+            f"  <{ns.SKOS}broader> <{ns.CODEBOOK}barrier/needs> .",
+        ))  # fmt: skip
+        put(server, VOCAB_COPY, turtle(
+            VOCAB_COPY, f'<{ns.CODEBOOK}barrier/needs> <{ns.SKOS}altLabel> "besoins"@fr .'
+        ))  # fmt: skip
+        lines = (f'<{TERRITORY}thing/{i}> <{ns.RDFS}label> "{os.urandom(24).hex()}" .'
+                 for i in range(8000))  # fmt: skip
+        put(server, BIG, turtle(BIG, *lines))
+        yield server
+    finally:
+        _stop(server.process)
+
+
+def class_declarations(app: EssaimApp, iri: str) -> int:
+    rows = cast(ox.QuerySolutions, app.store.query(
+        f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ <{iri}> a <{ns.OWL}Class> }} }}"
+    ))  # fmt: skip
+    return int(cast(ox.Literal, next(iter(rows))["n"]).value)
+
+
+def test_the_shared_vocabularies_are_not_harvested_twice(
+    tmp_path: Path, territory: EssaimServer
+) -> None:
+    load_ontology(tmp_path / "data")
+    with ExitStack() as stack:
+        app = open_app(stack, tmp_path, load_on_start=False, load_sources=(territory.url + "/",))
+        initiative = ns.ESSAIM + "Initiative"
+        assert class_declarations(app, initiative) == 1
+        response = harvest_api(app, territory.url)
+        assert response.status_code == 200, response.text
+        assert class_declarations(app, initiative) == 1, "the ontology once in the union"
+        report = response.json()
+        shared = report["shared"]
+        assert ns.GRAPH + "ontology/essaim" in shared
+        assert ns.GRAPH + "ontology/codebook/barrier" in shared
+        assert VOCAB_COPY in shared, "a copy of shared concepts under another graph name"
+        assert not [g for g in report["added"] if "/ontology/" in g or "vocabulary-copy" in g]
+        # the territory's own codebook extension arrives, with its link to the shared codebook
+        extension = local_graph(harvest_prefix(territory.url, ns.GRAPH), EXTENSION)
+        assert extension in report["added"]
+        assert app.store.query(
+            f"ASK {{ GRAPH <{extension}> {{ <{TERRITORY}concept/circuits-courts> "
+            f"<{ns.SKOS}broader> <{ns.CODEBOOK}barrier/needs> }} }}"
+        )
+    command = [str(essaim_binary()), "--data-dir", str(tmp_path / "data"), "harvest"]
+    env = {**os.environ, "ESSAIM_LOAD_SOURCES": territory.url + "/"}
+    again = subprocess.run([*command, territory.url], capture_output=True, text=True, env=env)
+    assert again.returncode == 0, again.stderr
+    assert f"shared vocabulary, not harvested: {len(shared)}" in again.stdout
+
+
+def test_a_peer_sending_more_than_the_byte_limit_is_refused(
+    tmp_path: Path, territory: EssaimServer
+) -> None:
+    catalogue = httpx.get(f"{territory.url}/catalog", headers={"Accept": "application/n-triples"})
+    big = httpx.get(f"{territory.url}/dumps/graph.nq.gz", params={"graph": BIG})
+    limit = len(catalogue.content) + 1000
+    assert len(big.content) > limit, "the big graph's dump must exceed the limit"
+    with ExitStack() as stack:
+        app = open_app(stack, tmp_path, load_on_start=False, harvest_max_bytes=limit,
+                       load_sources=(territory.url + "/",))  # fmt: skip
+        before = set(app.store.named_graphs())
+        refused = harvest_api(app, territory.url)
+        assert refused.status_code == 502
+        detail = refused.json()["detail"]
+        assert f"(the dataset {BIG})" in detail
+        assert f"limit of {limit} bytes (ESSAIM_HARVEST_MAX_BYTES)" in detail
+        assert "nothing changed" in detail
+        nothing_changed(app, before)
+
+
+def test_the_byte_limit_is_a_setting() -> None:
+    settings = Settings.from_env({"ESSAIM_HARVEST_MAX_BYTES": "2M"})
+    assert settings.server.harvest_max_bytes == 2 * 1024 * 1024
+    assert Settings.from_env({}).server.harvest_max_bytes == 256 * 1024 * 1024
+    with pytest.raises(SettingsError, match="ESSAIM_HARVEST_MAX_BYTES: 'lots'"):
+        Settings.from_env({"ESSAIM_HARVEST_MAX_BYTES": "lots"})
+
+
+def test_a_dump_that_unzips_beyond_the_limit_is_refused() -> None:
+    """A gzip bomb: a few hundred bytes sent, far more once unzipped; every member is read."""
+    from essaim.federation.harvest import Offered, _Fetcher, _gunzip
+
+    with httpx.Client() as client:
+        fetch = _Fetcher(client, 10, (), max_bytes=1000)
+        offer = Offered(GRAPH + "bomb", "http://peer.example/dumps/bomb.nq.gz", "")
+        bomb = gzip.compress(b" " * 40_000)
+        assert len(bomb) < 1000
+        with pytest.raises(HarvestError, match=re.escape(
+            f"(the dataset {GRAPH}bomb) sends more than the harvest's limit of 32 × 1000 bytes "
+            "(ESSAIM_HARVEST_MAX_BYTES) once unzipped: refused, nothing changed"
+        )):  # fmt: skip
+            _gunzip(bomb, offer, fetch)
+        members = gzip.compress(b"one\n") + gzip.compress(b"two\n")
+        assert _gunzip(members, offer, fetch) == b"one\ntwo\n"
+        with pytest.raises(HarvestError, match="is not gzip"):
+            _gunzip(gzip.compress(b"x" * 100)[:-12], offer, fetch)

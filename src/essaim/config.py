@@ -132,6 +132,9 @@ class ServerSettings:
     #: Other nodes the server harvests, each with its interval in seconds (``ESSAIM_HARVEST``:
     #: ``URL=INTERVAL`` items); each must also be allowed by ``load_sources``.
     harvest: tuple[tuple[str, float], ...] = ()
+    #: The most one download of a harvest may hold, bytes (``ESSAIM_HARVEST_MAX_BYTES``: digits
+    #: with an optional K, M, G, T); a peer that sends more is refused and nothing changes.
+    harvest_max_bytes: int = 256 * 1024 * 1024
     #: ``"memory"``: the query workers answer from an in-memory copy of the embedded store
     #: (``essaim.execution.replica``); None: from checkpoints on disk.
     replica: str | None = None
@@ -149,6 +152,10 @@ class ServerSettings:
             raise SettingsError(
                 f"ESSAIM_FEDERATION_TIMEOUT={self.federation_timeout_s!r}: a number of seconds "
                 "above 0"
+            )
+        if self.harvest_max_bytes <= 0:
+            raise SettingsError(
+                f"ESSAIM_HARVEST_MAX_BYTES={self.harvest_max_bytes!r}: a size above 0"
             )
         if self.replica not in (None, "memory"):
             raise SettingsError(f"replica {self.replica!r}: the only kind is 'memory'")
@@ -258,6 +265,10 @@ def _server_from_env(env: Mapping[str, str]) -> ServerSettings:
             values[attribute] = iri_list(name, env[name])
     if env.get("ESSAIM_HARVEST"):
         values["harvest"] = harvest_schedule("ESSAIM_HARVEST", env["ESSAIM_HARVEST"])
+    if env.get("ESSAIM_HARVEST_MAX_BYTES"):
+        values["harvest_max_bytes"] = byte_size(
+            "ESSAIM_HARVEST_MAX_BYTES", env["ESSAIM_HARVEST_MAX_BYTES"]
+        )
     if env.get("ESSAIM_REPLICA"):
         values["replica"] = env["ESSAIM_REPLICA"]
     if env.get("ESSAIM_REPLICA_MAX_MEMORY"):

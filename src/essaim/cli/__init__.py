@@ -32,6 +32,7 @@ from essaim.execution import Job, QueryFailed, QueryTimeout
 from essaim.execution.replica import check_fits
 from essaim.execution.standalone import executor_for
 from essaim.federation.harvest import HarvestError, harvest
+from essaim.federation.release import DEFAULT_URL, ReleaseError, load_release, make_release
 from essaim.ingest.readers import IngestError
 from essaim.ingest.templates import TemplateError
 from essaim.loading import LoadError, SourceInvalid, load, validate_files
@@ -79,7 +80,7 @@ def _friendly(command: Callable[P, R]) -> Callable[P, R]:
             err.print(f"error: {exc}")
         except (
             LoadError, StoreError, BundledDataMissing, UserError, OSError, CannedQueryError,
-            ParameterError, SettingsError, IngestError, TemplateError, HarvestError,
+            ParameterError, SettingsError, IngestError, TemplateError, HarvestError, ReleaseError,
         ) as exc:  # fmt: skip
             err.print(f"error: {exc}")
         except QueryTimeout as exc:
@@ -165,8 +166,20 @@ def load_command(
             "folder, else external/<name>-<hash of its absolute path>)."
         ),
     ] = None,
+    release: Annotated[
+        Path | None,
+        typer.Option(help="A release's folder (essaim release) to load into an empty store."),
+    ] = None,
 ) -> None:
     """Load RDF files, each into its own named graph: validated, all-or-nothing, incremental."""
+    if release is not None:
+        if paths or graph is not None:
+            raise LoadError("--release loads a release alone: give no files and no --graph")
+        with _store() as store:
+            loaded = load_release(store, release)
+        console.print(f"loaded release {loaded.version}: {len(loaded.graphs)} graphs, "
+                      f"{loaded.triples} triples (sha256 {loaded.sha256} checked)")  # fmt: skip
+        return
     if paths:
         base, targets = Path.cwd(), list(paths)
     elif graph is not None:
@@ -204,16 +217,46 @@ def harvest_command(
     server = _State.settings.server
     with _store() as store:
         report = harvest(store, url, sources=server.load_sources, graph_base=server.graph_base,
-                         timeout_s=timeout)  # fmt: skip
+                         timeout_s=timeout, max_bytes=server.harvest_max_bytes)  # fmt: skip
     for status in ("added", "changed", "unchanged", "removed"):
         graphs: list[str] = getattr(report, status)
         console.print(f"{status}: {len(graphs)}")
         if status != "unchanged":
             for graph in graphs:
                 console.print(f"  {graph}")
+    console.print(f"shared vocabulary, not harvested: {len(report.shared)}")
     console.print(f"bytes received: {report.bytes_received}")
     console.print(f"triples written: {report.triples}")
     console.print(f"seconds: {report.seconds:.2f}")
+
+
+@app.command("release")
+@_friendly
+def release_command(
+    version: Annotated[str, typer.Argument(help="The release's version: MAJOR.MINOR.PATCH.")],
+    output: Annotated[
+        Path | None,
+        typer.Option(help="The folder of the releases (default: <data dir>/releases)."),
+    ] = None,
+    url: Annotated[
+        str, typer.Option(help="Where the releases are published: their IRIs and CITATION url.")
+    ] = DEFAULT_URL,
+    repository: Annotated[
+        str | None, typer.Option(help="The repository the CITATION.cff names.")
+    ] = None,
+) -> None:
+    """Freeze the knowledge base as a citable release: a checksummed N-Quads dump, its DCAT
+    record, a CITATION.cff and the changes since the previous release. On the embedded store
+    (--data-dir) only; a version is never released twice."""
+    if _State.settings.remote is not None:
+        raise ReleaseError("essaim release works on the embedded store (--data-dir), not --store")
+    root = output if output is not None else _State.settings.data_dir / "releases"
+    with _store() as store:
+        made = make_release(store, version, root, url=url, repository=repository)
+    console.print(f"release {made.version}: {made.folder}")
+    console.print(f"  {made.dump}: {made.bytes} bytes, {made.triples} triples, "
+                  f"{len(made.graphs)} graphs, sha256 {made.sha256}")  # fmt: skip
+    console.print(f"  changes since: {made.previous or 'none (first release)'}")
 
 
 @app.command("ingest")

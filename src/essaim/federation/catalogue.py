@@ -77,7 +77,6 @@ def _distribution(
 ) -> list[ox.Triple]:
     rdf_type = _n(ns.RDF + "type")
     # named after the distribution, so that the same dumps give the same catalogue (its ETag)
-    checksum = ox.BlankNode("c" + hashlib.sha256(iri.value.encode()).hexdigest()[:24])
     triples = [
         ox.Triple(iri, rdf_type, _n(DCAT + "Distribution")),
         ox.Triple(iri, _n(DCAT + "downloadURL"), iri),
@@ -85,13 +84,27 @@ def _distribution(
         ox.Triple(iri, _n(DCAT + "mediaType"), _n(MEDIA + "application/n-quads")),
         ox.Triple(iri, _n(DCAT + "compressFormat"), _n(MEDIA + "application/gzip")),
         ox.Triple(iri, _n(DCAT + "byteSize"), _typed(dump.bytes, ns.XSD + "nonNegativeInteger")),
-        ox.Triple(iri, _n(SPDX + "checksum"), checksum),
-        ox.Triple(checksum, rdf_type, _n(SPDX + "Checksum")),
-        ox.Triple(checksum, _n(SPDX + "algorithm"), _n(SPDX + "checksumAlgorithm_sha256")),
-        ox.Triple(checksum, _n(SPDX + "checksumValue"), _typed(dump.sha256, ns.XSD + "hexBinary")),
+        *checksum(iri, dump.sha256),
     ]
     triples += [ox.Triple(iri, _n(ns.DCTERMS + "license"), x) for x in licenses]
     return triples
+
+
+#: A distribution's triples: its URL, media type, byte size, sha256 and licences (releases too).
+distribution = _distribution
+
+
+def checksum(iri: ox.NamedNode, sha256: str) -> list[ox.Triple]:
+    """``iri``'s sha256 as an ``spdx:Checksum`` (its blank node named after ``iri``, so that the
+    same content gives the same description)."""
+    rdf_type = _n(ns.RDF + "type")
+    node = ox.BlankNode("c" + hashlib.sha256(iri.value.encode()).hexdigest()[:24])
+    return [
+        ox.Triple(iri, _n(SPDX + "checksum"), node),
+        ox.Triple(node, rdf_type, _n(SPDX + "Checksum")),
+        ox.Triple(node, _n(SPDX + "algorithm"), _n(SPDX + "checksumAlgorithm_sha256")),
+        ox.Triple(node, _n(SPDX + "checksumValue"), _typed(sha256, ns.XSD + "hexBinary")),
+    ]
 
 
 def catalogue(base: str, dumps: DumpSet, fallback: datetime) -> list[ox.Triple]:

@@ -33,13 +33,31 @@ What changes, and what does not:
 - a peer that is down, answers an error, answers too slowly (``timeout_s`` for the whole
   harvest), or answers data that is invalid changes nothing: :class:`HarvestError` says what.
 
+Shared vocabularies are not harvested: every node holds the same ontology, shapes and codebook,
+so a peer's copy would only double them in this store's union. A dataset is taken for one (and
+reported under ``shared``, "shared vocabulary, not harvested") when
+
+- its graph lies under ``https://w3id.org/essaim/graph/ontology/`` (:data:`SHARED_GRAPHS`: the
+  graphs ``essaim load`` gives the bundled ``ontology/`` folder — ontology, shapes, codebook,
+  vendored vocabularies — on every node): decided from the catalogue, nothing is fetched;
+- or, whatever its graph's name, every IRI it describes (the subjects other than the graph
+  itself, blank nodes aside) lies in a shared namespace (:data:`SHARED_NAMESPACES`: the
+  ontology's, the shapes', the codebook's): a copy of the vocabularies under another name,
+  decided once fetched.
+
+A peer's codebook extension (its own concepts, under its base, linked by ``skos:broader`` or
+``skos:closeMatch`` to the shared codebook) describes IRIs of the peer's own: it is harvested.
+
+Each download may hold at most ``max_bytes`` bytes as sent (``ESSAIM_HARVEST_MAX_BYTES``) and,
+once unzipped, at most :data:`UNZIPPED_RATIO` times that: a peer sending more is refused, and
+nothing changes.
+
 Every URL fetched must be allowed by ``ESSAIM_LOAD_SOURCES``: the allow-list, and its matching
 rule (``essaim.config.allowed``), of an admin's ``LOAD`` (``essaim.execution.outbound``).
 """
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import time
 import zlib
@@ -70,6 +88,14 @@ from essaim.validation import validate
 
 #: Graphs of every essaim node whose names the rule shortens.
 ESSAIM_GRAPHS = ns.GRAPH
+#: The graphs of the bundled vocabularies on every node (``essaim load``'s ``ontology/``).
+SHARED_GRAPHS = ns.GRAPH + "ontology/"
+#: The namespaces every node shares: a dataset describing only IRIs in them is not harvested.
+SHARED_NAMESPACES = (ns.ONTOLOGY_IRI, ns.SHAPES, ns.CODEBOOK)
+#: How many times ``max_bytes`` a gzip dump may hold once unzipped.
+UNZIPPED_RATIO = 32
+#: The default limit of one download, bytes (``ESSAIM_HARVEST_MAX_BYTES``).
+MAX_BYTES = 256 * 1024 * 1024
 #: Where the harvested graphs are checked together against the contract.
 _BATCH = "urn:essaim:harvest-batch"
 
@@ -107,6 +133,8 @@ class HarvestReport:
     changed: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
+    #: The peer's graphs that hold the shared vocabularies: not harvested.
+    shared: list[str] = field(default_factory=list)
     bytes_received: int = 0
     triples: int = 0
     seconds: float = 0.0
@@ -114,7 +142,7 @@ class HarvestReport:
     def as_dict(self) -> dict[str, object]:
         return {
             "peer": self.peer, "added": self.added, "changed": self.changed,
-            "unchanged": self.unchanged, "removed": self.removed,
+            "unchanged": self.unchanged, "removed": self.removed, "shared": self.shared,
             "bytes_received": self.bytes_received, "triples": self.triples,
             "seconds": round(self.seconds, 3),
         }  # fmt: skip
@@ -171,20 +199,24 @@ def local_graph(prefix: str, graph: str) -> str:
 class _Fetcher:
     """GETs within one deadline for the whole harvest, counting the bytes received."""
 
-    def __init__(self, client: httpx.Client, timeout_s: float, sources: Sequence[str]) -> None:
+    def __init__(
+        self, client: httpx.Client, timeout_s: float, sources: Sequence[str], max_bytes: int
+    ) -> None:
         self.client, self.timeout_s, self.allowed = client, timeout_s, tuple(sources)
+        self.max_bytes = max_bytes
         self.deadline = time.monotonic() + timeout_s
         self.received = 0
 
-    def get(self, url: str, accept: str) -> bytes:
-        body, _ = self.get_if_changed(url, accept, None)
+    def get(self, url: str, accept: str, what: str = "") -> bytes:
+        body, _ = self.get_if_changed(url, accept, None, what)
         assert body is not None
         return body
 
     def get_if_changed(
-        self, url: str, accept: str, etag: str | None
+        self, url: str, accept: str, etag: str | None, what: str = ""
     ) -> tuple[bytes | None, str | None]:
-        """The body (None when ``etag`` still holds: 304) and the answer's ETag."""
+        """The body (None when ``etag`` still holds: 304) and the answer's ETag; ``what``: the
+        dataset fetched, for the messages."""
         if not allowed(url, self.allowed):
             listed = "lists " + ", ".join(self.allowed) if self.allowed else "lists none"
             raise HarvestRefused(
@@ -203,8 +235,12 @@ class _Fetcher:
                 if response.status_code != 200:
                     kind = NotFound if response.status_code == 404 else HarvestError
                     raise kind(f"{url} answered {response.status_code}: nothing changed")
+                size = 0
                 for chunk in response.iter_raw():
                     self.received += len(chunk)
+                    size += len(chunk)
+                    if size > self.max_bytes:
+                        raise self.too_big(url, what)
                     chunks.append(chunk)
                     self._remaining(url)
         except httpx.TimeoutException:
@@ -212,6 +248,16 @@ class _Fetcher:
         except httpx.HTTPError as exc:
             raise HarvestError(f"{url} could not be reached ({exc}): nothing changed") from None
         return b"".join(chunks), response.headers.get("etag")
+
+    def too_big(self, url: str, what: str, unzipped: bool = False) -> HarvestError:
+        dataset = f" (the dataset {what})" if what else ""
+        limit = f"{self.max_bytes} bytes (ESSAIM_HARVEST_MAX_BYTES)"
+        if unzipped:
+            limit = f"{UNZIPPED_RATIO} × {limit} once unzipped"
+        return HarvestError(
+            f"{url}{dataset} sends more than the harvest's limit of {limit}: refused, nothing "
+            "changed"
+        )
 
     def _remaining(self, url: str) -> float:
         remaining = self.deadline - time.monotonic()
@@ -294,7 +340,7 @@ def _construct(fetch: _Fetcher, endpoint: str, graph: str, local: str, into: ox.
     """One graph by CONSTRUCT; its version is the sha256 of its sorted N-Triples lines."""
     query = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH {ox.NamedNode(graph)} {{ ?s ?p ?o }} }}"
     url = f"{endpoint}?query={quote(query)}"
-    data = fetch.get(url, "application/n-triples")
+    data = fetch.get(url, "application/n-triples", graph)
     lines = sorted({line.strip() for line in data.splitlines() if line.strip()})
     try:
         into.load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(local))
@@ -303,17 +349,36 @@ def _construct(fetch: _Fetcher, endpoint: str, graph: str, local: str, into: ox.
     return Offered(graph, url, hashlib.sha256(b"\n".join(lines)).hexdigest())
 
 
-def _parse_dump(data: bytes, offer: Offered, local: str, into: ox.Store) -> None:
+def _gunzip(data: bytes, offer: Offered, fetch: _Fetcher) -> bytes:
+    """``data`` unzipped (every gzip member), refused beyond ``UNZIPPED_RATIO`` times the byte
+    limit: the whole is never unzipped first."""
+    limit = fetch.max_bytes * UNZIPPED_RATIO
+    parts: list[bytes] = []
+    size, rest = 0, data
+    try:
+        while rest:
+            unzip = zlib.decompressobj(wbits=zlib.MAX_WBITS | 16)
+            part = unzip.decompress(rest, limit - size + 1)
+            size += len(part)
+            if size > limit or unzip.unconsumed_tail:
+                raise fetch.too_big(offer.url, offer.graph, unzipped=True)
+            if not unzip.eof:
+                raise EOFError("the gzip stream is truncated")
+            parts.append(part)
+            rest = unzip.unused_data
+    except (OSError, EOFError, zlib.error) as exc:
+        raise HarvestError(f"{offer.url} is not gzip ({exc}): nothing changed") from None
+    return b"".join(parts)
+
+
+def _parse_dump(data: bytes, offer: Offered, local: str, into: ox.Store, fetch: _Fetcher) -> None:
     digest = hashlib.sha256(data).hexdigest()
     if digest != offer.sha256:
         raise HarvestError(
             f"{offer.url}: its sha256 is {digest}, the catalogue said {offer.sha256}: nothing "
             "changed"
         )
-    try:
-        text = gzip.decompress(data)
-    except (OSError, EOFError, zlib.error) as exc:
-        raise HarvestError(f"{offer.url} is not gzip ({exc}): nothing changed") from None
+    text = _gunzip(data, offer, fetch)
     target, source = ox.NamedNode(local), ox.NamedNode(offer.graph)
     quads: list[ox.Quad] = []
     try:
@@ -329,6 +394,26 @@ def _parse_dump(data: bytes, offer: Offered, local: str, into: ox.Store) -> None
     into.extend(quads)
 
 
+def shared_by_name(graph: str) -> bool:
+    """The graph is one of the bundled vocabularies' (``essaim load``'s ``ontology/``).
+
+    >>> shared_by_name(ns.GRAPH + "ontology/codebook/barrier"), shared_by_name(ns.GRAPH + "kb/x")
+    (True, False)
+    """
+    return graph.startswith(SHARED_GRAPHS)
+
+
+def shared_by_content(batch: ox.Store, local: str, graph: str) -> bool:
+    """Every IRI the graph describes (its own name aside) lies in a shared namespace, and it
+    describes at least one."""
+    subjects = {
+        q.subject.value
+        for q in batch.quads_for_pattern(None, None, None, ox.NamedNode(local))
+        if isinstance(q.subject, ox.NamedNode) and q.subject.value != graph
+    }
+    return bool(subjects) and all(s.startswith(SHARED_NAMESPACES) for s in subjects)
+
+
 def harvest(
     store: Dataset,
     url: str,
@@ -336,9 +421,10 @@ def harvest(
     sources: Sequence[str],
     graph_base: str = ns.GRAPH,
     timeout_s: float = 60.0,
+    max_bytes: int = MAX_BYTES,
 ) -> HarvestReport:
     """Harvest the node at ``url`` into ``store`` (see the module's docstring); ``sources``:
-    the allow-list (``ESSAIM_LOAD_SOURCES``)."""
+    the allow-list (``ESSAIM_LOAD_SOURCES``); ``max_bytes``: the limit of one download."""
     clock = time.perf_counter()
     base, endpoint = peer_of(url)
     report = HarvestReport(base)
@@ -360,7 +446,7 @@ def harvest(
     batch = ox.Store()
     todo: list[tuple[Offered, str]] = []
     with httpx.Client(follow_redirects=False) as client:
-        fetch = _Fetcher(client, timeout_s, sources)
+        fetch = _Fetcher(client, timeout_s, sources, max_bytes)
         offers: list[Offered] | None = None
         if endpoint is None:
             catalogue_url = f"{base}/catalog"
@@ -377,17 +463,32 @@ def harvest(
         if offers is not None:
             for offer in offers:
                 local = local_graph(prefix, offer.graph)
+                if shared_by_name(offer.graph):
+                    report.shared.append(offer.graph)
+                    continue
                 if known(local, offer.sha256):
                     report.unchanged.append(local)
                     continue
-                _parse_dump(fetch.get(offer.url, "application/gzip"), offer, local, batch)
+                dump = fetch.get(offer.url, "application/gzip", offer.graph)
+                _parse_dump(dump, offer, local, batch, fetch)
+                if shared_by_content(batch, local, offer.graph):
+                    batch.remove_graph(ox.NamedNode(local))
+                    report.shared.append(offer.graph)
+                    continue
                 todo.append((offer, local))
         else:
             assert endpoint is not None
             offers = []
             for graph in _endpoint_graphs(fetch, endpoint):
                 local = local_graph(prefix, graph)
+                if shared_by_name(graph):
+                    report.shared.append(graph)
+                    continue
                 offer = _construct(fetch, endpoint, graph, local, batch)
+                if shared_by_content(batch, local, graph):
+                    batch.remove_graph(ox.NamedNode(local))
+                    report.shared.append(graph)
+                    continue
                 offers.append(offer)
                 if known(local, offer.sha256):
                     report.unchanged.append(local)
@@ -397,7 +498,8 @@ def harvest(
         report.bytes_received = fetch.received
     if todo:
         _check(store, batch, todo)
-    wanted = {local_graph(prefix, o.graph) for o in offers}
+    # a shared vocabulary harvested before this rule is removed like a graph no longer listed
+    wanted = {local_graph(prefix, o.graph) for o in offers if o.graph not in report.shared}
     new = [(offer, local) for offer, local in todo if local not in existing]
     for offer, local in todo:
         if local in existing:

@@ -194,13 +194,19 @@ class EmbeddedStore:
         else:
             self._replace(write, graph)
 
-    def add_graphs(self, nquads: bytes, graphs: Sequence[str], metadata: str) -> None:
+    def add_graphs(
+        self, nquads: bytes, graphs: Sequence[str], metadata: str, *, keep_blank_nodes: bool = False
+    ) -> None:
         """Add several new named graphs at once, by one bulk load of their N-Quads (far cheaper
         than a bulk load per small graph), then ``metadata`` (an update: their records). The
         caller makes sure the graphs were empty; like a new graph's ``write_graph``, readers may
-        see them before their records."""
+        see them before their records. ``keep_blank_nodes``: the blank nodes keep their labels
+        (a bulk load renames them), so that a release loaded back dumps to the same bytes."""
         try:
-            self._store.bulk_load(nquads, format=ox.RdfFormat.N_QUADS)
+            if keep_blank_nodes:
+                self._store.bulk_extend(ox.parse(nquads, format=ox.RdfFormat.N_QUADS))
+            else:
+                self._store.bulk_load(nquads, format=ox.RdfFormat.N_QUADS)
         except SyntaxError as exc:
             raise QuerySyntaxError(str(exc)) from None
         self._record(lambda: journal.graphs_operation(self._store, list(graphs)))

@@ -57,7 +57,7 @@ async def harvest_route(
         report = await node.write(
             lambda: harvest(
                 node.store, url, sources=server.load_sources, graph_base=server.graph_base,
-                timeout_s=timeout,
+                timeout_s=timeout, max_bytes=server.harvest_max_bytes,
             )
         )  # fmt: skip
     except HarvestRefused as exc:
@@ -97,6 +97,7 @@ class HarvestSchedule:
                     lambda: harvest(
                         self.node.store, url, sources=server.load_sources,
                         graph_base=server.graph_base, timeout_s=min(every, HARVEST_TIMEOUT_S),
+                        max_bytes=server.harvest_max_bytes,
                     )
                 )  # fmt: skip
                 self.last[url] = {"started": started, "ok": True, **report.as_dict()}
