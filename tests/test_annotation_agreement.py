@@ -21,7 +21,10 @@ from annotation_data import (
 from essaim.annotation.agreement import (
     NONE,
     AgreementError,
+    Coding,
+    Unit,
     _masi_alpha,
+    agreement,
     cohen_kappa,
     masi_distance,
     masi_distances,
@@ -182,3 +185,63 @@ def test_masi_alpha_of_three_coders_with_gaps_equals_the_package() -> None:
     assert _masi_alpha(sets) == pytest.approx(expected)
     bits = np.array([[c in value for c in "abc"] for value in pool])
     assert masi_distances(bits, bits) == pytest.approx(table)
+
+
+def test_the_counted_alphas_and_kappas_equal_the_straightforward_ones() -> None:
+    """The per-concept and pooled alphas and kappas, computed from counts without a matrix per
+    concept, equal the package's alpha and :func:`cohen_kappa` on the plain coders × units
+    matrices, on a random coding by three coders, one of whom skipped some documents."""
+    rng = random.Random(7)
+    coders = [ALICE, BOB, "https://w3id.org/essaim/user/" + "c" * 32]
+    concepts = [f"https://example.org/concept/{i}" for i in range(6)]
+    texts = {f"https://example.org/doc/{d}": "x" * 400 for d in range(12)}
+    units = {d: [Unit(d, i, i * 40, i * 40 + 40, "") for i in range(10)] for d in sorted(texts)}
+    codings = []
+    for d in sorted(texts):
+        for coder in coders:
+            if coder == coders[2] and rng.random() < 0.4:
+                continue  # a document this coder did not code: missing values, not zeros
+            for n in range(rng.randint(1, 8)):
+                start = rng.randrange(0, 380)
+                codings.append(
+                    Coding(f"{d}/{coder[-1]}/{n}", d, rng.choice(concepts[: rng.randint(1, 6)]),
+                           start, start + rng.randint(1, 60), coder)
+                )  # fmt: skip
+    report = agreement(codings, units, texts)
+    coded_by = {d: {c.coder for c in codings if c.document == d} for d in texts}
+    all_units = [u for d in sorted(texts) for u in units[d]]
+    layers = []
+    for concept in report.concepts:
+        matrix = np.array(
+            [
+                [
+                    float(any(c.coder == coder and c.document == u.document
+                              and c.concept == concept.concept
+                              and c.start < u.end and u.start < c.end for c in codings))
+                    if coder in coded_by[u.document] else np.nan
+                    for u in all_units
+                ]
+                for coder in coders
+            ]
+        )  # fmt: skip
+        layers.append(matrix)
+        expected = krippendorff.alpha(reliability_data=matrix, level_of_measurement="nominal")
+        assert concept.alpha == pytest.approx(expected, abs=1e-12)
+        for (x, y), kappa in concept.kappa.items():
+            both = ~np.isnan(matrix[coders.index(x)]) & ~np.isnan(matrix[coders.index(y)])
+            plain = cohen_kappa(
+                matrix[coders.index(x)][both].astype(int), matrix[coders.index(y)][both].astype(int)
+            )
+            assert (kappa is None) == (plain is None)
+            assert kappa == pytest.approx(plain, abs=1e-12)
+    pooled = np.concatenate(layers, axis=1)
+    assert report.alpha_pooled == pytest.approx(
+        krippendorff.alpha(reliability_data=pooled, level_of_measurement="nominal"), abs=1e-12
+    )
+    assert report.alpha_pooled is not None and len(report.concepts) >= 4
+    for (x, y), kappa in report.kappa_pooled.items():
+        both = ~np.isnan(pooled[coders.index(x)]) & ~np.isnan(pooled[coders.index(y)])
+        plain = cohen_kappa(
+            pooled[coders.index(x)][both].astype(int), pooled[coders.index(y)][both].astype(int)
+        )
+        assert kappa == pytest.approx(plain, abs=1e-12)

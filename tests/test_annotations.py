@@ -16,6 +16,7 @@ from typing import Any
 import pyoxigraph as ox
 import pytest
 
+from conftest import require
 from essaim.annotation.anchoring import reanchor, reanchor_document
 from essaim.annotation.jsonld import MEDIA_TYPE, expanded_context, local_context
 from essaim.annotation.model import (
@@ -569,3 +570,45 @@ def test_a_signed_in_browser_codes_with_its_csrf_token(app: EssaimApp) -> None:
         )
     work = app.get("/api/assignments", params={"document": DOC}, headers=app.auth("coder1")).json()
     assert work["assignments"][0]["submitted"]
+
+
+def _embedded(html: str) -> dict[str, Any]:
+    found = re.search(
+        r'<script type="application/json" id="annotate-config">(.*?)</script>', html, re.S
+    )
+    assert found, "the page carries no configuration for its script"
+    return dict(json.loads(found.group(1)))
+
+
+def test_the_page_embeds_the_codes_its_reader_may_see(app: EssaimApp) -> None:
+    """The page hands its script the annotations to draw (no request before drawing): the same
+    items the container lists for the reader, blind coding kept (a coder who has not submitted
+    gets none of another coder's), a hostile memo unable to close the script element."""
+    from essaim.sessions import Sessions
+
+    if "coder3" not in app.tokens:  # a coder of their own: no earlier test submitted for them
+        app.tokens["coder3"] = app.node.users.add("coder3", Role.ANNOTATOR)[1]
+    Sessions(app.node.users).set_password("coder3", "a long enough password 42")
+    hostile = "</script><script>alert(1)</script>"
+    own = post(app, "coder3", annotation_json(memo=hostile))
+    theirs = post(app, "coder2", annotation_json())
+    assert own.status_code == 201 and theirs.status_code == 201, theirs.text
+    try:
+        with app.client() as browser:
+            signed = browser.post(
+                "/login", data={"name": "coder3", "password": "a long enough password 42"}
+            )
+            assert signed.status_code == 303, signed.text
+            page = browser.get("/annotate/document", params={"iri": DOC})
+            assert page.status_code == 200, page.text
+            require("annotate-config" in page.text, "the text annotator bundle (make setup)")
+            config = _embedded(page.text)
+        listed = app.get(CONTAINER, params={"document": DOC}, headers=app.auth("coder3"))
+        items = listed.json()["first"]["items"]
+        assert config["annotations"] == items and len(items) == 1
+        assert config["annotations"][0]["id"].endswith(path_of(own))
+        assert config["annotations"][0]["body"][1]["value"] == hostile
+        assert hostile not in page.text and "alert(1)" in page.text
+    finally:
+        app.delete(path_of(own), headers=app.auth("coder3"))
+        app.delete(path_of(theirs), headers=app.auth("coder2"))

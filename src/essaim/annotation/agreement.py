@@ -369,26 +369,34 @@ def agreement(
     concepts = sorted({c.concept for cs in cells.values() for c in cs})
     present = {(coder, key, c.concept) for (coder, key), codings in cells.items() for c in codings}
     m, n, k = len(coders), len(all_units), len(concepts)
-    coded = np.array(
-        [[coder in coded_by[unit.document] for unit in all_units] for coder in coders], dtype=bool
-    ).reshape(m, n)
-    data = np.where(coded, 0.0, np.nan)[np.newaxis].repeat(k, axis=0)
+    # who coded the document of each unit (coders × units), by document rather than by unit
+    document_index = {d: i for i, d in enumerate(documents)}
+    unit_document = np.array([document_index[u.document] for u in all_units], dtype=np.intp)
+    coded_documents = np.array(
+        [[coder in coded_by[d] for d in documents] for coder in coders], dtype=bool
+    ).reshape(m, len(documents))
+    coded = coded_documents[:, unit_document]
+    ones = np.zeros((k, m, n), dtype=bool)  # concept × coder × unit: coded the concept there
     row = {coder: i for i, coder in enumerate(coders)}
     column = {unit.key: j for j, unit in enumerate(all_units)}
     layer = {concept: c for c, concept in enumerate(concepts)}
-    for coder, key, concept in present:
-        data[layer[concept], row[coder], column[key]] = 1.0
+    if present:
+        where = np.array([(layer[c], row[r], column[u]) for r, u, c in present], dtype=np.intp)
+        ones[where[:, 0], where[:, 1], where[:, 2]] = True
     pairs = list(combinations(coders, 2))
+    counts = _binary_counts(ones, coded)
+    alphas = _binary_alphas(*counts)
+    kappas = {p: _binary_kappas(ones, coded, row[p[0]], row[p[1]]) for p in pairs}
+    coded_units = ones.sum(axis=2)  # concept × coder
     per_concept = [
         ConceptAgreement(
             concept=concept,
-            alpha=alpha(data[c]),
-            kappa={p: _pair_kappa(data[c], coders.index(p[0]), coders.index(p[1])) for p in pairs},
-            units_coded={coder: int(np.nansum(data[c, i])) for i, coder in enumerate(coders)},
+            alpha=alphas[c],
+            kappa={p: kappas[p][0][c] for p in pairs},
+            units_coded={coder: int(coded_units[c, i]) for i, coder in enumerate(coders)},
         )
         for c, concept in enumerate(concepts)
     ]
-    pooled = data.transpose(1, 0, 2).reshape(m, k * n) if k else np.full((m, 0), np.nan)
     sets = _unit_sets(coders, all_units, coded_by, cells)
     report = AgreementReport(
         unit_kind=unit_kind,
@@ -396,22 +404,72 @@ def agreement(
         coders=coders,
         units=n,
         concepts=per_concept,
-        alpha_pooled=alpha(pooled),
+        alpha_pooled=_binary_alphas(*(np.sum(x, axis=0, keepdims=True) for x in counts))[0],
         alpha_masi=_masi_alpha(sets),
-        kappa_pooled={
-            p: _pair_kappa(pooled, coders.index(p[0]), coders.index(p[1])) for p in pairs
-        },
+        kappa_pooled={p: kappas[p][1] for p in pairs},
         confusion={p: _confusion(p, all_units, coded_by, cells) for p in pairs},
     )
     report.disagreements = _disagreements(all_units, texts, coded_by, cells)
     return report
 
 
-def _pair_kappa(data: npt.NDArray[np.float64], i: int, j: int) -> float | None:
+def _binary_counts(
+    ones: npt.NDArray[np.bool_], coded: npt.NDArray[np.bool_]
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """For each concept of ``ones`` (concept × coder × unit), from the units two coders or more
+    coded (``coded``: coder × unit): the off-diagonal sum of the coincidence matrix (the pairs
+    0–1 and 1–0, each unit's pairs weighing 1/(mᵤ − 1)) and the pairable values 0 and 1."""
     import numpy as np
 
-    both = ~np.isnan(data[i]) & ~np.isnan(data[j])
-    return cohen_kappa(data[i][both].astype(int), data[j][both].astype(int))
+    values = coded.sum(axis=0)  # mᵤ: how many coders gave the unit a value
+    pairable = values >= 2
+    weight = np.where(pairable, 1.0 / np.maximum(values - 1, 1), 0.0)
+    given = ones.sum(axis=1, dtype=np.float64)  # concept × unit: coders who gave 1
+    absent = values[np.newaxis, :] - given  # coders who gave 0
+    off = 2.0 * (given * absent) @ weight
+    return off, absent @ pairable.astype(np.float64), given @ pairable.astype(np.float64)
+
+
+def _binary_alphas(
+    off: npt.NDArray[np.float64], zeros: npt.NDArray[np.float64], ones: npt.NDArray[np.float64]
+) -> list[float | None]:
+    """Krippendorff's alpha (nominal) of binary variables from :func:`_binary_counts`: with the
+    coincidences oₖₗ, nₖ = Σₗ oₖₗ and n = n₀ + n₁, alpha = 1 − (n − 1)(o₀₁ + o₁₀) / (2 n₀ n₁),
+    what the ``krippendorff`` package computes from the coders × units matrix (a test checks it)
+    without building one array per concept. ``None`` where only one value occurs."""
+
+    return [
+        1.0 - float(o) * (float(a + b) - 1.0) / (2.0 * float(a) * float(b)) if a > 0 and b > 0
+        else None
+        for o, a, b in zip(off, zeros, ones, strict=True)
+    ]  # fmt: skip
+
+
+def _binary_kappas(
+    ones: npt.NDArray[np.bool_], coded: npt.NDArray[np.bool_], i: int, j: int
+) -> tuple[list[float | None], float | None]:
+    """Cohen's kappa of coders ``i`` and ``j`` for each concept over the units both coded, and
+    pooled over (unit, concept) pairs: :func:`cohen_kappa` on binary labels, from counts."""
+    import numpy as np
+
+    both = coded[i] & coded[j]
+    first, second = ones[:, i, both], ones[:, j, both]
+    units = int(both.sum())
+    alike = np.sum(first == second, axis=1)
+    a1, b1 = first.sum(axis=1), second.sum(axis=1)
+
+    def kappa(same: int, x: int, y: int, total: int) -> float | None:
+        chance = x * y + (total - x) * (total - y)  # pₑ × total², exact in integers
+        if total == 0 or chance >= total * total:
+            return None
+        observed, expected = same / total, chance / (total * total)
+        return (observed - expected) / (1.0 - expected)
+
+    per_concept = [
+        kappa(int(s), int(x), int(y), units) for s, x, y in zip(alike, a1, b1, strict=True)
+    ]
+    pooled = kappa(int(alike.sum()), int(a1.sum()), int(b1.sum()), units * len(per_concept))
+    return per_concept, pooled
 
 
 def _unit_sets(

@@ -42,6 +42,7 @@ from essaim.web.access import user_of, writer
 from essaim.web.node import Node, node_of
 from essaim.web.pages.templating import json_ld, render
 from essaim.web.problems import Problem
+from essaim.web.protocols.annotations import annotation_json
 from essaim.web.protocols.suggestions import classifier_suggestions, decide, make_suggestions
 from essaim.web.session_cookie import CSRF_FIELD, current_session
 
@@ -283,22 +284,21 @@ async def document_page(
     document = _iri_param(iri, "iri")
     submitted = await asyncio.to_thread(work.has_submitted, node.annotations, document, user.iri)
     sees_all = _editor(user) or submitted
-    visible: list[Annotation] = await asyncio.to_thread(
-        node.annotations.list, document=document, creator=None if sees_all else user.iri
-    )
+    # one query over the private store: the reader's share and the suggestions filtered here
+    everything: list[Annotation] = await asyncio.to_thread(node.annotations.list, document=document)
+    visible = [a for a in everything if sees_all or a.creator == user.iri]
     shown = [a for a in visible if not decisions.is_suggestion(a)]
     if coder and sees_all:
         shown = [a for a in shown if a.creator == coder]
     if concept:
         shown = [a for a in shown if a.concept == concept]
-    suggested = [
-        a
-        for a in await asyncio.to_thread(node.annotations.list, document=document, status=SUGGESTED)
-        if decisions.is_suggestion(a)
-    ]
+    suggested = [a for a in everything if a.status == SUGGESTED and decisions.is_suggestion(a)]
     decided = await asyncio.to_thread(decisions.decisions_of, node.annotations, user.iri)
-    view = await node.call(
-        document_view, document, sorted({a.concept for a in shown + suggested + visible})
+    wanted = tuple(sorted({a.concept for a in shown + suggested + visible}))
+    # what the public store says changes only with a write: remembered until the next one
+    view = await node.memo(
+        ("annotate-view", document, wanted),
+        lambda: node.call(document_view, document, list(wanted)),
     )
     if view is None:
         raise Problem(404, f"{document} is not a case document of this node")
@@ -336,11 +336,18 @@ async def document_page(
                 "document": document,
                 "user": user.iri,
                 "csrf": session.csrf,
-                "codebook": await node.call(codebook_list),
-                "modes": await node.call(statement_modes),
+                "codebook": await node.memo("annotate-codebook", lambda: node.call(codebook_list)),
+                "modes": await node.memo("annotate-modes", lambda: node.call(statement_modes)),
+                # the highlights to draw, as the container would list them: no request needed
+                "annotations": [
+                    annotation_json(request, a)
+                    for a in visible
+                    if a.status != SUGGESTED and a.anchored
+                ],
                 "pseudonyms": {a.creator: pseudonym(a.creator) for a in visible},
                 "length": len(view["text"]),
-            }
+            },
+            compact=True,
         )
     counts = None
     if _editor(user):

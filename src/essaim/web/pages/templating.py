@@ -48,10 +48,15 @@ def rdf_url(iri: str, fmt: str) -> str:
     return "/resource?" + urlencode({"iri": iri, "format": fmt})
 
 
-def json_ld(data: Any) -> Markup:
+def json_ld(data: Any, *, compact: bool = False) -> Markup:
     """JSON for a ``<script type="application/ld+json">``: ``<``, ``>`` and ``&`` escaped as
-    JSON escapes so no text can close the script element."""
-    text = json.dumps(data, ensure_ascii=False, indent=1)
+    JSON escapes so no text can close the script element (``compact``: no white space, for
+    data meant for a script rather than a reader)."""
+    text = (
+        json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+        if compact
+        else json.dumps(data, ensure_ascii=False, indent=1)
+    )
     text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     return Markup(text)  # noqa: S704 (escaped above for a script element)
 

@@ -114,6 +114,12 @@ def _url(request: Request, annotation: Annotation) -> str:
     return _base(request) + CONTAINER + annotation.iri[len(ANNOTATION_BASE) :]
 
 
+def annotation_json(request: Request, annotation: Annotation) -> dict[str, Any]:
+    """The annotation as the container lists it (Web Annotation JSON-LD, its URL as ``id``):
+    for a page that embeds what it would otherwise fetch from the container."""
+    return to_json(annotation, _url(request, annotation), context=False)
+
+
 def etag(annotation: Annotation) -> str:
     """A strong validator: changes with any field of the annotation."""
     return '"' + hashlib.sha256(repr(annotation).encode()).hexdigest()[:32] + '"'

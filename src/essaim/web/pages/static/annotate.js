@@ -93,10 +93,12 @@
     return page.next ? fetchJson(page.next).then(function (p) { return allItems(p, items); })
                      : items;
   }
-  fetchJson(CONTAINER + "?" + new URLSearchParams({ document: config.document }))
-  .then(function (collection) {
-    return allItems(collection.first || {}, []);
-  }).then(function (items) {
+  // The page embeds the annotations the reader may see (as the container lists them): drawn
+  // at once, with no request; a page without them asks the container.
+  var loaded = Array.isArray(config.annotations) ? Promise.resolve(config.annotations)
+    : fetchJson(CONTAINER + "?" + new URLSearchParams({ document: config.document }))
+      .then(function (collection) { return allItems(collection.first || {}, []); });
+  loaded.then(function (items) {
     var coded = items.filter(function (a) {
       return a.codingStatus !== CODEBOOK + "coding-status/suggested" && a.anchored !== false;
     });
