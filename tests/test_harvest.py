@@ -27,6 +27,8 @@ from essaim import namespaces as ns
 from essaim.config import Settings, SettingsError
 from essaim.federation.harvest import HarvestError, harvest_prefix, local_graph
 from essaim.metadata import read_records
+from essaim.sessions import Sessions
+from essaim.users import UserStore, users_path
 from essaim_app_fixtures import EssaimApp, open_app
 from essaim_server_fixtures import EssaimServer, _stop, essaim_binary, free_port, launch
 from oxigraph_server_fixtures import oxigraph_binary, stop, wait_until_serving
@@ -432,3 +434,23 @@ def test_a_dump_that_unzips_beyond_the_limit_is_refused() -> None:
         assert _gunzip(members, offer, fetch) == b"one\ntwo\n"
         with pytest.raises(HarvestError, match="is not gzip"):
             _gunzip(gzip.compress(b"x" * 100)[:-12], offer, fetch)
+
+
+def test_the_harvest_page_shows_what_changed(peer: EssaimServer, harvester: EssaimApp) -> None:
+    """The ``/harvest`` form harvests the real peer; the page then lists the source's last
+    outcome with its new graphs and the bytes received (``test_harvest_page.py`` tests the
+    refusals)."""
+    password = "a long enough password"  # noqa: S105 (a test account's)
+    Sessions(UserStore(users_path(harvester.data_dir), cache_lifetime=0)).set_password(
+        "editor", password
+    )
+    with harvester.client() as client:
+        client.post("/login", data={"name": "editor", "password": password})
+        page = client.get("/harvest", params={"lang": "en"}).text
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page)
+        assert token is not None
+        done = client.post("/harvest", data={"url": peer.url, "csrf_token": token.group(1)})
+        assert done.status_code == 200, done.text
+        assert labels(harvester), "the peer's graphs are here"
+        listed = client.get("/harvest", params={"lang": "en"}).text
+        assert peer.url in listed and "new graphs (3)" in listed and "bytes received" in listed

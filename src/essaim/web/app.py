@@ -30,6 +30,7 @@ from essaim.web.pages import (
     csv_pages,
     docs,
     editor,
+    harvest_pages,
     ingest_pages,
     notebook_pages,
     pictures,
@@ -118,6 +119,7 @@ def create_app(settings: Settings, store: Dataset | None = None) -> FastAPI:
     app.include_router(ingest_pages.api)
     app.include_router(csv_pages.router)
     app.include_router(csv_pages.api)
+    app.include_router(harvest_pages.router)
     app.include_router(agreement_pages.router)
     app.include_router(agreement_pages.api)
     app.add_middleware(SessionReader)

@@ -109,12 +109,8 @@ async def answer(request: Request, query: CannedQuery, values: dict[str, str]) -
     except BadFormat as exc:
         raise Problem(400, str(exc)) from None
     if network:
-        federated.check_format(formats.get("solutions"))
-        merged = await federated.network_answer(
-            node, query, bindings, timeout_s=time_limit(node, timeout)
-        )
-        response = await asyncio.to_thread(
-            federated.respond, merged, formats.get("solutions"), query
+        response = await federated.network_response(
+            node, query, bindings, formats.get("solutions"), timeout_s=time_limit(node, timeout)
         )
         if download:
             response.headers["Content-Disposition"] = _attachment(

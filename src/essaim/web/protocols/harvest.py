@@ -18,10 +18,12 @@ from starlette.responses import JSONResponse
 from essaim.federation.harvest import (
     HarvestError,
     HarvestRefused,
+    HarvestReport,
     harvest,
     harvest_prefix,
     peer_of,
 )
+from essaim.users import User
 from essaim.web.access import graph_scope_check, require_editor, writer
 from essaim.web.node import Node, node_of
 from essaim.web.problems import Problem
@@ -50,7 +52,20 @@ async def harvest_route(
     node = node_of(request)
     user = await writer(request, node)
     require_editor(user, "harvest another node")
+    report = await run_harvest(request, node, user, url, timeout)
+    return JSONResponse(report.as_dict())
+
+
+async def run_harvest(
+    request: Request, node: Node, user: User, url: str, timeout: float
+) -> HarvestReport:
+    """Harvest ``url`` for ``user`` (an editor or admin), as ``POST /api/harvest`` and the
+    ``/harvest`` page do: 403 for a URL off the allow-list or graphs out of the user's scope,
+    502 for a peer that is down, slow or answers invalid data (nothing changed). The outcome is
+    kept with the scheduled ones' (the ``/harvest`` page lists them)."""
     server = node.settings.server
+    started = datetime.now(UTC).isoformat(timespec="seconds")
+    schedule: HarvestSchedule | None = getattr(request.app.state, "harvests", None)
     try:
         # an editor whose scope is some graphs may not write the harvested ones
         graph_scope_check(user)([harvest_prefix(peer_of(url)[0], server.graph_base)])
@@ -63,8 +78,12 @@ async def harvest_route(
     except HarvestRefused as exc:
         raise Problem(403, str(exc)) from None
     except HarvestError as exc:
+        if schedule is not None:
+            schedule.last[url] = {"started": started, "ok": False, "error": str(exc)}
         raise Problem(502, str(exc)) from None
-    return JSONResponse(report.as_dict())
+    if schedule is not None:
+        schedule.last[url] = {"started": started, "ok": True, **report.as_dict()}
+    return report
 
 
 class HarvestSchedule:
@@ -111,19 +130,31 @@ class HarvestSchedule:
             await asyncio.sleep(every)
 
 
+def scheduled(request: Request, node: Node) -> list[dict[str, object]]:
+    """The harvests this server runs (``ESSAIM_HARVEST``): url, interval, last outcome."""
+    schedule: HarvestSchedule | None = getattr(request.app.state, "harvests", None)
+    last = schedule.last if schedule is not None else {}
+    return [
+        {"url": url, "every_s": every, "last": last.get(url)}
+        for url, every in node.settings.server.harvest
+    ]
+
+
+def others(request: Request, node: Node) -> list[dict[str, object]]:
+    """The last outcome of each source harvested on demand (the API, the page) and not
+    scheduled, newest first (kept while the server runs)."""
+    schedule: HarvestSchedule | None = getattr(request.app.state, "harvests", None)
+    planned = {url for url, _ in node.settings.server.harvest}
+    last = schedule.last if schedule is not None else {}
+    found = [(url, outcome) for url, outcome in last.items() if url not in planned]
+    found.sort(key=lambda item: str(item[1]["started"]), reverse=True)
+    return [{"url": url, "last": outcome} for url, outcome in found]
+
+
 @router.get("/api/harvest", responses={200: {"description": "The scheduled harvests"}})
 async def harvest_status(request: Request) -> JSONResponse:
     """The harvests this server runs (``ESSAIM_HARVEST``) and the last outcome of each."""
     node = node_of(request)
     user = await writer(request, node)
     require_editor(user, "see the harvests")
-    schedule: HarvestSchedule | None = getattr(request.app.state, "harvests", None)
-    last = schedule.last if schedule is not None else {}
-    return JSONResponse(
-        {
-            "scheduled": [
-                {"url": url, "every_s": every, "last": last.get(url)}
-                for url, every in node.settings.server.harvest
-            ]
-        }
-    )
+    return JSONResponse({"scheduled": scheduled(request, node)})
