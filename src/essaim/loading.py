@@ -291,11 +291,15 @@ def add_contract_context(context: ox.Store, todo: Sequence[Source]) -> None:
 
 
 def add_descriptions(store: Dataset, context: ox.Store, resources: Sequence[str]) -> None:
-    """Copy from the store every triple whose subject is one of ``resources``."""
+    """Copy from the store every triple whose subject is one of ``resources``, with the blank
+    nodes they point to two levels deep (an evidence passage and its selectors), which the
+    shapes read through the resource and no IRI could fetch later."""
     target = ox.NamedNode(REFERENCED_GRAPH)
     for iri in resources:
         found = store.query(
-            "CONSTRUCT { ?x ?p ?o } WHERE { ?x ?p ?o }",
+            "CONSTRUCT { ?x ?p ?o . ?o ?p2 ?o2 . ?o2 ?p3 ?o3 } WHERE { ?x ?p ?o "
+            "OPTIONAL { FILTER(isBlank(?o)) ?o ?p2 ?o2 "
+            "OPTIONAL { FILTER(isBlank(?o2)) ?o2 ?p3 ?o3 } } }",
             substitutions={"x": ox.NamedNode(iri)},
         )
         for triple in cast(Iterable[ox.Triple], found):
