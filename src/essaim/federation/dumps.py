@@ -99,12 +99,10 @@ def graph_quads(store: Dataset, graph: str) -> Iterator[ox.Quad]:
     return (ox.Quad(t.subject, t.predicate, t.object, name) for t in triples)
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
+def file_sha256(path: Path) -> str:
+    """The SHA-256 of a file's bytes, in hexadecimal (read in chunks)."""
     with path.open("rb") as data:
-        for chunk in iter(lambda: data.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+        return hashlib.file_digest(data, "sha256").hexdigest()
 
 
 def _write_graph(store: Dataset, graph: str, path: Path) -> DumpFile:
@@ -118,7 +116,7 @@ def _write_graph(store: Dataset, graph: str, path: Path) -> DumpFile:
 
     with path.open("wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as out:
         ox.serialize(counted(), cast(IO[bytes], out), format=ox.RdfFormat.N_QUADS)
-    return DumpFile(path, path.stat().st_size, _sha256(path), count)
+    return DumpFile(path, path.stat().st_size, file_sha256(path), count)
 
 
 def _entry(store: Dataset, graph: str, triples: int, found: GraphRecord | None) -> GraphEntry:
@@ -162,5 +160,5 @@ def make_dumps(store: Dataset, folder: Path) -> DumpSet:
                 shutil.copyfileobj(part, out)
     total = sum(f.triples for f in files.values())
     return DumpSet(
-        folder, files, DumpFile(whole, whole.stat().st_size, _sha256(whole), total), entries
+        folder, files, DumpFile(whole, whole.stat().st_size, file_sha256(whole), total), entries
     )

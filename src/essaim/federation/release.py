@@ -24,7 +24,6 @@ sha256; the graphs then dump to the same bytes again (the same checksums).
 from __future__ import annotations
 
 import gzip
-import hashlib
 import json
 import re
 import shutil
@@ -37,7 +36,7 @@ import pyoxigraph as ox
 
 from essaim import namespaces as ns
 from essaim.federation.catalogue import DCAT, NO_LICENCE, SPDX, checksum, distribution
-from essaim.federation.dumps import DumpSet, GraphEntry, make_dumps
+from essaim.federation.dumps import DumpSet, GraphEntry, file_sha256, make_dumps
 from essaim.loading import insert_data
 from essaim.metadata import GraphRecord, delete_operation, describe
 from essaim.store.base import Dataset
@@ -345,14 +344,6 @@ def make_release(
     return release
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as data:
-        for chunk in iter(lambda: data.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def load_release(store: Dataset, folder: Path) -> Release:
     """Load the release in ``folder`` into ``store``, which must be an empty embedded store;
     the dump's sha256 is checked first. Each graph gets a load record naming the release."""
@@ -367,7 +358,7 @@ def load_release(store: Dataset, folder: Path) -> Release:
         )
     path = folder / release.dump
     try:
-        digest = _sha256(path)
+        digest = file_sha256(path)
     except FileNotFoundError:
         raise ReleaseError(f"{path}: the release's dump is missing. Nothing was loaded") from None
     if digest != release.sha256:

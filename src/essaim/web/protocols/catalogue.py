@@ -21,8 +21,8 @@ from essaim.federation.dumps import DumpFile, published
 from essaim.web.access import reader
 from essaim.web.node import node_of
 from essaim.web.problems import Problem
-from essaim.web.protocols.description import base_url
-from essaim.web.protocols.formats import OFFERS, BadFormat, formats_for, offered, with_charset
+from essaim.web.protocols.description import base_url, rdf_media
+from essaim.web.protocols.formats import OFFERS, with_charset
 
 router = APIRouter(tags=["Descriptions"])
 
@@ -50,19 +50,6 @@ def _not_modified(request: Request, etag: str, vary: bool = False) -> Response |
     return Response(status_code=304, headers=headers)
 
 
-def _media(request: Request) -> str:
-    try:
-        media = formats_for(request.headers.get("accept"), request.query_params.get("format"))[
-            "graph"
-        ]
-    except BadFormat as exc:
-        raise Problem(400, str(exc)) from None
-    if media is None:
-        raise Problem(406, "the catalogue is RDF; offered: " + ", ".join(offered("graph")),
-                      extra={"offered": offered("graph")})  # fmt: skip
-    return media
-
-
 @router.get(
     "/catalog",
     responses={200: {"description": "The DCAT catalogue of the node's named graphs",
@@ -75,7 +62,7 @@ async def dcat_catalogue(request: Request) -> Response:
     their byte size and sha256."""
     node = node_of(request)
     await reader(request, node)
-    media = _media(request)
+    media = rdf_media(request, "the catalogue is RDF")
     dumps = await node.dumps.current(node)
     triples = catalogue(base_url(request), dumps, node.modified)
     body = cast(bytes, ox.serialize(triples, format=ox.RdfFormat.from_media_type(media)))

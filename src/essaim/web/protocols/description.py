@@ -145,7 +145,9 @@ def _void(node: Node, base: str, table: GraphTable) -> list[ox.Triple]:
     return triples
 
 
-def _send(request: Request, triples: list[ox.Triple]) -> Response:
+def rdf_media(request: Request, what: str) -> str:
+    """The RDF format a request asks for (``Accept`` or ``format=``): 400 for a malformed ask,
+    406 naming the formats offered when none is RDF (``what``: "the catalogue is RDF")."""
     try:
         media = formats_for(request.headers.get("accept"), request.query_params.get("format"))[
             "graph"
@@ -153,8 +155,13 @@ def _send(request: Request, triples: list[ox.Triple]) -> Response:
     except BadFormat as exc:
         raise Problem(400, str(exc)) from None
     if media is None:
-        raise Problem(406, "this description is RDF; offered: " + ", ".join(offered("graph")),
+        raise Problem(406, f"{what}; offered: " + ", ".join(offered("graph")),
                       extra={"offered": offered("graph")})  # fmt: skip
+    return media
+
+
+def _send(request: Request, triples: list[ox.Triple]) -> Response:
+    media = rdf_media(request, "this description is RDF")
     body = cast(bytes, ox.serialize(triples, format=ox.RdfFormat.from_media_type(media)))
     return Response(body, media_type=with_charset(media), headers={"Vary": "Accept"})
 
