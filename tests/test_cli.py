@@ -120,6 +120,62 @@ def test_export_backup_restore_reset(founding_dir: Path, tmp_path: Path) -> None
     assert out.strip() == "true"
 
 
+def _annotation_graphs(data_dir: Path) -> list[str]:
+    from essaim.annotation.storage import AnnotationStore, annotations_path
+
+    store = AnnotationStore(annotations_path(data_dir))
+    try:
+        return sorted(g.value for g in store.raw.named_graphs())
+    finally:
+        store.close()
+        del store
+
+
+def _code_as(data_dir: Path, coder: str) -> None:
+    from essaim.annotation.storage import AnnotationStore, annotations_path
+
+    store = AnnotationStore(annotations_path(data_dir))
+    try:
+        store.raw.update(
+            f"INSERT DATA {{ GRAPH <https://example.org/graph/annotations/{coder}> "
+            f"{{ <https://example.org/a/{coder}> a <http://www.w3.org/ns/oa#Annotation> }} }}"
+        )
+    finally:
+        store.close()
+        del store
+
+
+def test_backup_and_restore_carry_the_annotation_store(founding_dir: Path, tmp_path: Path) -> None:
+    _code_as(founding_dir, "coder-a")
+    code, out = run(founding_dir, "backup", str(tmp_path / "node"))
+    assert code == 0 and "1 annotation graphs" in out, out
+    assert json.loads((tmp_path / "node" / "backup.json").read_text())["annotation_graphs"] == 1
+    _code_as(founding_dir, "coder-b")
+    assert len(_annotation_graphs(founding_dir)) == 2
+    code, out = run(founding_dir, "restore", str(tmp_path / "node"))
+    assert code == 0 and "annotation store restored" in out, out
+    assert _annotation_graphs(founding_dir) == ["https://example.org/graph/annotations/coder-a"]
+
+    # A backup whose annotation part is broken is refused before anything changes.
+    broken = tmp_path / "broken"
+    (broken / "store").parent.mkdir(parents=True)
+    import shutil
+
+    shutil.copytree(tmp_path / "node" / "store", broken / "store")
+    (broken / "annotations").mkdir()
+    (broken / "annotations" / "junk.txt").write_text("not a store")
+    _code_as(founding_dir, "coder-c")
+    code, out = run(founding_dir, "restore", str(broken))
+    assert code == 1 and "annotation store" in out, out
+    assert len(_annotation_graphs(founding_dir)) == 2, "nothing changed"
+
+    # An older backup (the public store's alone) restores the store and says so.
+    shutil.copytree(tmp_path / "node" / "store", tmp_path / "older")
+    code, out = run(founding_dir, "restore", str(tmp_path / "older"))
+    assert code == 0 and "holds no annotation store" in out, out
+    assert len(_annotation_graphs(founding_dir)) == 2
+
+
 def test_console_script_errors_without_traceback(tmp_path: Path) -> None:
     essaim = Path(sys.executable).with_name("essaim")
     done = subprocess.run(

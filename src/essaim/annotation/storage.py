@@ -110,6 +110,18 @@ class AnnotationStore:
             self.raw.update(_delete(iri))
             return True
 
+    def graph_count(self) -> int:
+        """How many named graphs (one per coder, and the workflow's) the store holds."""
+        return sum(1 for _ in self.raw.named_graphs())
+
+    def backup(self, target: Path) -> None:
+        """A consistent copy of the store in the new folder ``target`` (``essaim backup``)."""
+        if self.path is None:
+            raise StoreError("an in-memory annotation store cannot be backed up")
+        with self.lock:
+            self.raw.flush()
+            self.raw.backup(str(target))
+
     def close(self) -> None:
         self.raw.flush()
 

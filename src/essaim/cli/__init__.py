@@ -583,19 +583,33 @@ def export_command(
 @app.command("backup")
 @_friendly
 def backup_command(target: Annotated[Path, typer.Argument(help="A new folder.")]) -> None:
-    """Copy the embedded store to a new folder, consistently."""
+    """Copy the embedded store and the coders' annotation store to a new folder, consistently."""
+    from essaim.backups import backup_node
+
     with _store() as store:
-        store.backup(target)
-    console.print(f"backup written to {target}")
+        manifest = backup_node(store, _State.settings.data_dir, target)
+    console.print(
+        f"backup written to {target}: {manifest['store_quads']} quads, "
+        f"{manifest['annotation_graphs']} annotation graphs"
+    )
 
 
 @app.command("restore")
 @_friendly
 def restore_command(source: Annotated[Path, typer.Argument(help="A backup folder.")]) -> None:
-    """Replace the embedded store by a backup made with `essaim backup`."""
+    """Replace the embedded store (and the annotation store) by a backup made with `essaim
+    backup`."""
+    from essaim.backups import restore_node
+
     with _store() as store:
-        store.restore(source)
-    console.print(f"store restored from {source}")
+        restored = restore_node(store, _State.settings.data_dir, source)
+    if restored.annotations_restored:
+        console.print(f"store and annotation store restored from {source}")
+    else:
+        console.print(
+            f"store restored from {source}; this older backup holds no annotation store, "
+            "the node's annotations are left as they were"
+        )
 
 
 @app.command("reset")
