@@ -1,18 +1,26 @@
 """Coordinates outside the stated département (issue 13): the GeoNames gazetteer extract, the
 check of :mod:`essaim.ingest.sources.placement` on real points, and the flags the CIS importer
 writes on the first-row sites of the La France s'engage projects (the further sites are
-elsewhere by design and never flagged)."""
+elsewhere by design and never flagged), shown, escaped, next to the site on the initiative
+page."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+from starlette.testclient import TestClient
 
 from essaim import namespaces as ns
+from essaim.config import ServerSettings, Settings
 from essaim.ingest.sources import ROOT, cis, geography, geonames, placement
 from essaim.ingest.sources.common import CrosswalkError
+from essaim.loading import load
+from essaim.store import EmbeddedStore
+from essaim.web.app import asgi
 
 E = ns.ESSAIM
 SITE = ns.KB + "site/"
@@ -130,3 +138,46 @@ def test_no_flag_on_the_further_sites(store: ox.Store, gazetteer: placement.Gaze
     second = next(s for s in project.sites if s.rank == 2)
     assert gazetteer.outside(second.lat, second.lon, project.departement) is not None
     assert "cis-1-2" not in sites
+
+
+HOSTILE_SITE = f"""
+PREFIX essaim: <{E}>
+PREFIX skos: <{ns.SKOS}>
+PREFIX rdfs: <{ns.RDFS}>
+INSERT DATA {{ GRAPH <https://w3id.org/essaim/graph/test/hostile-site> {{
+  <{ns.KB}initiative/cis-1> essaim:presentAt <{SITE}hostile> .
+  <{SITE}hostile> rdfs:label "<b>Hostile</b> site"@en ;
+      essaim:outsideStatedTerritory <{ns.KB}territory/fr-departement-28> ;
+      skos:editorialNote "<script>alert(1)</script> kept as given"@en .
+}} }}"""
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    store = EmbeddedStore()
+    load(store, [ROOT / cis.FILE], base=ROOT, trusted=True)
+    store.update(HOSTILE_SITE)
+    settings = Settings(
+        data_dir=tmp_path_factory.mktemp("cis-sites"),
+        server=ServerSettings(load_on_start=False, workers=1),
+    )
+    with TestClient(asgi(settings, store)) as client:
+        yield client
+
+
+def test_the_initiative_page_shows_the_flag_next_to_the_site_escaped(client: TestClient) -> None:
+    response = client.get(
+        "/kb/initiative/cis-1", params={"lang": "en"}, headers={"Accept": "text/html"}
+    )
+    assert response.status_code == 200
+    text = response.text
+    items = re.findall(r"<li>(.*?)</li>", text[text.index('<ul class="sites">') :], re.S)
+    first = next(i for i in items if "La Cravate Solidaire — site 1<" in i)
+    assert "48.830245, 2.364635" in first
+    assert "outside the stated territory: " in first and "fr-departement-28" in first
+    assert "Eure-et-Loir (28): the nearest French place in GeoNames is Le Kremlin-Bicetre" in first
+    second = next(i for i in items if "La Cravate Solidaire — site 2<" in i)
+    assert "outside the stated territory" not in second
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; kept as given" in text
+    assert "&lt;b&gt;Hostile&lt;/b&gt; site" in text
+    assert "<script>alert(1)" not in text and "<b>Hostile" not in text
