@@ -276,6 +276,33 @@ def test_the_territory_option(store: Dataset) -> None:
     assert "unknown territory '99999'" in unknown.value.problems[0].en
 
 
+def test_an_ambiguous_code_says_what_to_write_for_each_territory(store: Dataset) -> None:
+    """'52' is région Pays de la Loire and département Haute-Marne: the import says so, as the
+    pages do, in both languages, and loads nothing; the name a code mints picks one."""
+    files = example_files()
+    _edit_cell("initiatives.csv", 3, "territory", "52")(files)
+    before = count(store)
+    with pytest.raises(CsvRefused) as refused:
+        import_csv(store, as_list(files), name="t")
+    [problem] = refused.value.problems
+    assert problem.message("en") == (
+        "initiatives.csv, row 3, column territory: the code '52' names 2 territories; write "
+        "fr-departement-52 for Haute-Marne (departement) or fr-region-52 for Pays de la Loire "
+        "(region)."
+    )
+    assert problem.message("fr").startswith(
+        "initiatives.csv, ligne 3, colonne territory : le code « 52 » désigne 2 territoires : "
+        "écrivez fr-departement-52 pour Haute-Marne (departement) ou fr-region-52 pour "
+    )
+    assert count(store) == before
+    with pytest.raises(CsvRefused) as option:
+        import_csv(store, as_list(example_files()), name="t", territory="52")
+    assert "the code '52' names 2 territories" in option.value.problems[0].en
+    assert option.value.problems[0].file == "--territory"
+    _edit_cell("initiatives.csv", 3, "territory", "fr-region-52")(files)
+    assert import_csv(store, as_list(files), name="t").loaded
+
+
 # ---------------------------------------------------------------------------------------------
 # Exports never emit a cell a spreadsheet would run
 # ---------------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ similar initiatives and its source document."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from essaim.profiles.common import LABELS, Link, Text, link, select, texts
@@ -110,6 +111,18 @@ SELECT ?x ?section ?order ?heading ?type ?tl ?start ?end WHERE {
   OPTIONAL { ?type skos:prefLabel ?tl }
 }"""
 
+# The places where an initiative is present, with their point and, when their coordinates fall
+# outside the territory the source states, that territory and the note saying why.
+_SITES = f"""
+SELECT ?x ?site ?label ?wkt ?stated ?tl ?note WHERE {{
+  ?x essaim:presentAt ?site .
+  OPTIONAL {{ ?site rdfs:label ?label }}
+  OPTIONAL {{ ?site geo:hasGeometry/geo:asWKT ?wkt }}
+  OPTIONAL {{ ?site essaim:outsideStatedTerritory ?stated . OPTIONAL {{ ?stated {LABELS} ?tl }} }}
+  OPTIONAL {{ ?site skos:editorialNote ?note }}
+}}"""
+_POINT = re.compile(r"POINT\s*\(\s*(-?[0-9.]+)\s+(-?[0-9.]+)\s*\)", re.IGNORECASE)
+
 _FULL_TEXT = """
 SELECT ?x ?text WHERE { ?x essaim:caseDocument/essaim:fullText ?text } LIMIT 1"""
 
@@ -140,6 +153,17 @@ class Action:
 class CodedFact:
     concept: Link
     passages: list[str]
+
+
+@dataclass
+class Site:
+    """A place where the initiative is present: its point (latitude, longitude) and, when it is
+    flagged outside the territory the source states, that territory and why."""
+
+    link: Link
+    point: str
+    outside: Link | None = None
+    note: str = ""
 
 
 @dataclass
@@ -188,6 +212,7 @@ class InitiativeProfile:
     partner_types: list[Link] = field(default_factory=list)
     facts: list[tuple[str, list[str]]] = field(default_factory=list)
     sections: list[DocumentSection] = field(default_factory=list)
+    sites: list[Site] = field(default_factory=list)
 
     @property
     def is_experiment(self) -> bool:
@@ -225,6 +250,29 @@ def _sections(store: Dataset, iri: str, lang: str) -> list[DocumentSection]:
             )
         )
     return sections
+
+
+def _sites(store: Dataset, iri: str, lang: str) -> list[Site]:
+    rows = select(store, _SITES, x=iri)
+    labels = texts(rows, "site", "label")
+    territory_labels = texts(rows, "stated", "tl")
+    notes = texts(rows, "site", "note")
+    sites: dict[str, Site] = {}
+    for row in rows:
+        site = row["site"].value
+        if site not in sites:
+            point = _POINT.fullmatch(row["wkt"].value.strip()) if "wkt" in row else None
+            sites[site] = Site(
+                link(site, labels, lang),
+                f"{point[2]}, {point[1]}" if point else "",
+                link(row["stated"].value, territory_labels, lang) if "stated" in row else None,
+                notes[site].get(lang) if site in notes else "",
+            )
+
+    def order(site: Site) -> list[str | int]:
+        return [int(p) if p.isdigit() else p for p in re.split(r"([0-9]+)", site.link.iri)]
+
+    return sorted(sites.values(), key=order)
 
 
 def initiative_profile(store: Dataset, iri: str, lang: str) -> InitiativeProfile:
@@ -372,4 +420,5 @@ def initiative_profile(store: Dataset, iri: str, lang: str) -> InitiativeProfile
         partner_types=linked.get("partnerActorType", []),
         facts=_facts(store, iri),
         sections=_sections(store, iri, lang),
+        sites=_sites(store, iri, lang),
     )

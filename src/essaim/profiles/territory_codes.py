@@ -7,6 +7,12 @@ from before the official geography (``territory:sarthe`` is département 72).
 A code alone may name several territories (région 52 and département 52; a commune and its
 commune déléguée share an INSEE code): :func:`territories_with_code` returns them all, and
 whoever asks says which to write instead (:func:`minted_name`).
+
+:func:`resolve_territory` is the one resolver of a territory named by a person — the pages
+(``/compare``, ``/territory-map.svg``) and the CSV import (``essaim.publishing``) both use it,
+the import through :class:`TerritoryResolver`, which remembers what it resolved for one batch;
+:func:`ambiguity` says, in French or English, what to write instead of a code that names
+several territories.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from typing import cast
 
 import pyoxigraph as ox
 
+from essaim import namespaces as ns
 from essaim.namespaces import sparql_prefixes
 from essaim.profiles.common import LABELS, Text, Value, local_name
 from essaim.store.base import Dataset
@@ -103,3 +110,90 @@ def minted_name(territory: CodedTerritory) -> str:
 def level_of(kind: str) -> str:
     """The level of the territories a minted prefix names (``com`` → ``region``)."""
     return _LEVELS[kind.lower()]
+
+
+_IS_TERRITORY = "ASK { ?territory a essaim:Territory }"
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """What a territory's name or code resolves to: the one territory (``iri``), else the
+    territories a code names (``candidates``: several when the code is ambiguous, none when
+    nothing has that name or code)."""
+
+    value: str
+    iri: str | None = None
+    candidates: tuple[CodedTerritory, ...] = ()
+
+    @property
+    def ambiguous(self) -> bool:
+        return self.iri is None and len(self.candidates) > 1
+
+
+def _is_territory(store: Dataset, iri: str) -> bool:
+    try:
+        node = ox.NamedNode(iri)
+    except ValueError:
+        return False
+    result = store.query(sparql_prefixes() + _IS_TERRITORY, substitutions={"territory": node})
+    return bool(result)
+
+
+def resolve_territory(store: Dataset, value: str, lang: str) -> Resolved:
+    """A territory named by its IRI, the last part of a knowledge-base territory's IRI
+    (``sarthe``), the name a code mints (``fr-departement-72``, ``fr-region-52``: found by code
+    and level, so that it also finds a territory whose IRI was kept from before), or its
+    official code (INSEE ``72``, ``72181``, ``2A``; EPCI SIREN ``247200132``; ISO ``FR``,
+    case-insensitive). Labels of the candidates are in ``lang``."""
+    value = value.strip()
+    if not value:
+        return Resolved(value)
+    minted = MINTED.fullmatch(value)
+    if minted is not None:
+        found = territories_with_code(store, minted["code"], lang, level_of(minted["kind"]))
+        named = [t for t in found if local_name(t.iri) == value] or found
+        if len(named) == 1:
+            return Resolved(value, named[0].iri, tuple(named))
+    iri = value if (":" in value or "/" in value) else ns.KB + "territory/" + value
+    if _is_territory(store, iri):
+        return Resolved(value, iri)
+    found = territories_with_code(store, value, lang)
+    if len(found) == 1:
+        return Resolved(value, found[0].iri, tuple(found))
+    return Resolved(value, None, tuple(found))
+
+
+def ambiguity(resolved: Resolved, lang: str) -> str:
+    """What to write instead of a code that names several territories, in ``lang`` (fr or
+    en), with the candidates' labels as resolved."""
+    code = resolved.value.strip().upper()
+    n = len(resolved.candidates)
+    if lang == "fr":
+        choices = " ou ".join(
+            f"{minted_name(t)} pour {t.label} ({t.level or 'territoire'})"
+            for t in resolved.candidates
+        )
+        return f"le code « {code} » désigne {n} territoires : écrivez {choices}."
+    choices = " or ".join(
+        f"{minted_name(t)} for {t.label} ({t.level or 'territory'})" for t in resolved.candidates
+    )
+    return f"the code '{code}' names {n} territories; write {choices}."
+
+
+class TerritoryResolver:
+    """:func:`resolve_territory` over one store, remembering each answer (one import batch
+    names the same territories on many rows). Called with a value: the territory's IRI, or
+    None when the value names none or several."""
+
+    def __init__(self, store: Dataset) -> None:
+        self.store = store
+        self._memo: dict[tuple[str, str], Resolved] = {}
+
+    def resolved(self, value: str, lang: str = "en") -> Resolved:
+        key = (value.strip(), lang)
+        if key not in self._memo:
+            self._memo[key] = resolve_territory(self.store, value, lang)
+        return self._memo[key]
+
+    def __call__(self, value: str) -> str | None:
+        return self.resolved(value).iri

@@ -21,7 +21,7 @@ from __future__ import annotations
 import difflib
 import functools
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import cast
@@ -30,6 +30,7 @@ import pyoxigraph as ox
 
 from essaim import namespaces as ns
 from essaim.ingest.rdf import CaseGraph, sha256_text
+from essaim.profiles.territory_codes import TerritoryResolver, ambiguity
 from essaim.publishing.cells import MAX_TEXT, Table, read_table
 from essaim.publishing.problems import Problems
 from essaim.publishing.template import BY_FILE, KINDS, TABLES, Column, TableSpec
@@ -109,30 +110,6 @@ def iri(kind: str, ident: str) -> ox.NamedNode:
     return ox.NamedNode(f"{ns.KB}{kind}/{ident}")
 
 
-TerritoryResolver = Callable[[str], str | None]
-
-
-def territory_resolver(store: Dataset) -> TerritoryResolver:
-    """Territory IRIs by official code (case-insensitive), IRI last part or IRI."""
-    by_key: dict[str, set[str]] = {}
-    rows = store.query(
-        f"SELECT DISTINCT ?t ?code WHERE {{ ?t a <{ns.ESSAIM}Territory> "
-        f"OPTIONAL {{ ?t <{ns.ESSAIM}officialCode> ?code }} }}"
-    )
-    for row in cast(ox.QuerySolutions, rows):
-        t = cast(ox.NamedNode, row["t"]).value
-        for key in (t, t.rsplit("/", 1)[-1]):
-            by_key.setdefault(key, set()).add(t)
-        if isinstance(row["code"], ox.Literal):
-            by_key.setdefault(row["code"].value.casefold(), set()).add(t)
-
-    def resolve(code: str) -> str | None:
-        found = by_key.get(code) or by_key.get(code.casefold()) or set()
-        return next(iter(found)) if len(found) == 1 else None
-
-    return resolve
-
-
 def existing_subjects(store: Dataset, iris: Iterable[str], graph: str) -> dict[str, str]:
     """Of ``iris``, those described in a graph other than ``graph``: IRI -> that graph."""
     found: dict[str, str] = {}
@@ -176,7 +153,7 @@ class _Batch:
         self.problems = Problems()
         self.out = Converted()
         self.book = codebook()
-        self.resolve = territory_resolver(store)
+        self.resolve = TerritoryResolver(store)
         self.default_territory = default_territory
         self.tables: dict[str, Table] = {}
         self.ids: dict[str, dict[str, int]] = {t.name: {} for t in TABLES}
@@ -309,6 +286,33 @@ class _Batch:
         initiative, actor = values.get("initiative"), values.get("actor")
         return f"{initiative}-{actor}" if initiative and actor else None
 
+    def territory_problem(self, value: str) -> tuple[str, str]:
+        """Why ``value`` names no one territory, in French and English: a code naming several
+        says what to write for each (as the pages do), else the value is unknown."""
+        if self.resolve.resolved(value).ambiguous:
+            return (
+                ambiguity(self.resolve.resolved(value, "fr"), "fr"),
+                ambiguity(self.resolve.resolved(value, "en"), "en"),
+            )
+        return (
+            f"territoire inconnu « {value} » : donnez le nom d'un territoire d'essaim (sarthe, "
+            "le-mans, france) ou son code officiel (72, 72181, FR).",
+            f"unknown territory '{value}': give the name of an essaim territory (sarthe, "
+            "le-mans, france) or its official code (72, 72181, FR).",
+        )
+
+    def territory_option_problem(self, value: str) -> None:
+        """The batch's territory (``--territory``), when it names no one territory."""
+        if self.resolve(value) is not None:
+            return
+        fr, en = self.territory_problem(value)
+        if not self.resolve.resolved(value).ambiguous:
+            fr = (f"territoire inconnu « {value} » : donnez un code officiel (72, FR) ou un nom "
+                  "de territoire d'essaim (sarthe).")  # fmt: skip
+            en = (f"unknown territory '{value}': give an official code (72, FR) or the name of "
+                  "an essaim territory (sarthe).")  # fmt: skip
+        self.problems.add("--territory", None, None, fr, en)
+
     # -- cells -----------------------------------------------------------------------------
 
     def cell(
@@ -358,11 +362,7 @@ class _Batch:
         if kind == "territory":
             found = self.resolve(value)
             if found is None:
-                problem(f"territoire inconnu « {value} » : donnez le nom d'un territoire "
-                        "d'essaim (sarthe, le-mans, france) ou son code officiel (72, 72181, FR).",
-                        f"unknown territory '{value}': give the name of an essaim territory "
-                        "(sarthe, le-mans, france) or its official code (72, 72181, FR).",
-                        )  # fmt: skip
+                problem(*self.territory_problem(value))
                 return None
             return ox.NamedNode(found)
         if kind == "ref" and column.ref:
@@ -601,14 +601,8 @@ def convert(
     batch = _Batch(store, graph, territory, creator)
     batch.read(files)
     batch.problems.raise_any()
-    if territory and batch.resolve(territory) is None:
-        batch.problems.add(
-            "--territory", None, None,
-            f"territoire inconnu « {territory} » : donnez un code officiel (72, FR) ou un nom "
-            "de territoire d'essaim (sarthe).",
-            f"unknown territory '{territory}': give an official code (72, FR) or the name of an "
-            "essaim territory (sarthe).",
-        )  # fmt: skip
+    if territory:
+        batch.territory_option_problem(territory)
     batch.collect_ids()
     batch.convert()
     batch.problems.raise_any()

@@ -42,8 +42,9 @@ from typing import cast
 import pyoxigraph as ox
 
 from essaim import namespaces as ns
+from essaim.profiles.territory_codes import TerritoryResolver
 from essaim.publishing.cells import Table, header_of, read_table, write_csv
-from essaim.publishing.convert import Converted, TerritoryResolver, existing_subjects
+from essaim.publishing.convert import Converted, existing_subjects
 from essaim.publishing.problems import Problems
 from essaim.resources import bundled_data
 from essaim.store.base import Dataset

@@ -156,14 +156,8 @@ def convert_batch(
         if table is not None:
             tables.append(table)
     batch.problems.raise_any()
-    if territory and batch.resolve(territory) is None:
-        batch.problems.add(
-            "--territory", None, None,
-            f"territoire inconnu « {territory} » : donnez un code officiel (72, FR) ou un nom "
-            "de territoire d'essaim (sarthe).",
-            f"unknown territory '{territory}': give an official code (72, FR) or the name of an "
-            "essaim territory (sarthe).",
-        )  # fmt: skip
+    if territory:
+        batch.territory_option_problem(territory)
     if batch.tables:
         batch.collect_ids()
         batch.convert()

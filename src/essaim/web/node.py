@@ -47,7 +47,7 @@ from essaim.loading import load
 from essaim.network import partnership_network
 from essaim.profiles.overview import graph_table, overview
 from essaim.profiles.page import resource_page
-from essaim.profiles.territory_codes import territories_with_code
+from essaim.profiles.territory_codes import resolve_territory
 from essaim.profiles.territory_figures import territory_choices, territory_figures
 from essaim.resources import bundled_data
 from essaim.search import SearchIndex
@@ -83,7 +83,7 @@ PAGE_FUNCTIONS = allow_list(
         subclasses,
         year_range,
         languages_present,
-        territories_with_code,
+        resolve_territory,
     ]
 )
 #: Bounds of the cache of what pages computed (entries, bytes).

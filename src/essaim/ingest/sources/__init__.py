@@ -8,6 +8,8 @@ extracts committed under ``kb/sources/`` (``make kb``):
 - :mod:`.cis` — the *La France s'engage* laureates of the Carrefour des innovations sociales;
 - :mod:`.susy` — the SUSY / SSEDAS map of solidarity-economy initiatives;
 - :mod:`.coopsuk` — Co-operatives UK in the ESSGlobal standard CSV, with the UK areas.
+- :mod:`.geonames` and :mod:`.placement` — GeoNames places of France and the check that flags
+  coordinates outside their stated département (used by :mod:`.cis`).
 
 Two steps, as for the UNDP importer::
 

