@@ -314,21 +314,30 @@ SELECT DISTINCT ?o WHERE {
 """
 
 
-def add_referenced_types(store: Dataset, context: ox.Store) -> None:
+def add_referenced_types(store: Dataset, context: ox.Store) -> list[ox.NamedNode]:
     """Copy from the store the types (and schemes) of the resources the batch refers to and
-    does not describe itself, so that shapes checking their class see them."""
+    does not describe itself, so that shapes checking their class see them; those resources
+    are returned (:func:`referenced_types` reads their types again)."""
     wanted = [
         cast(ox.NamedNode, row["o"]) for row in cast(ox.QuerySolutions, context.query(_UNDESCRIBED))
     ]
     target = ox.NamedNode(REFERENCED_GRAPH)
+    context.extend(ox.Quad(t.subject, t.predicate, t.object, target)
+                   for t in referenced_types(store, wanted))  # fmt: skip
+    return wanted
+
+
+def referenced_types(store: Dataset, wanted: Sequence[ox.NamedNode]) -> set[ox.Triple]:
+    """The store's types (and schemes) of the resources ``wanted``."""
+    found: set[ox.Triple] = set()
     for start in range(0, len(wanted), 500):
         values = " ".join(str(iri) for iri in wanted[start : start + 500])
-        found = store.query(
+        triples = store.query(
             f"CONSTRUCT {{ ?x a ?t . ?x <{ns.SKOS}inScheme> ?s }} WHERE {{ VALUES ?x {{ {values} }}"
             f" {{ ?x a ?t }} UNION {{ ?x <{ns.SKOS}inScheme> ?s }} }}"
         )
-        for triple in cast(Iterable[ox.Triple], found):
-            context.add(ox.Quad(triple.subject, triple.predicate, triple.object, target))
+        found.update(cast(Iterable[ox.Triple], triples))
+    return found
 
 
 _LICENCES = f"""
