@@ -282,8 +282,10 @@ def ingest_command(
     from essaim.cli.ingest import run
 
     with _store() as store:
+        server = _State.settings.server
         result = run(store, list(files), template=template, territory=territory,
-                     dry_run=dry_run, out=console, err=err)  # fmt: skip
+                     dry_run=dry_run, out=console, err=err, base=server.resource_base,
+                     graph_base=server.graph_base)  # fmt: skip
     if not result.conforms:
         raise typer.Exit(1)
 
@@ -315,8 +317,10 @@ def import_csv_command(
     from essaim.cli.publishing import run_import
 
     with _store() as store:
+        server = _State.settings.server
         result = run_import(store, list(paths), name=name, territory=territory,
-                            dry_run=dry_run, lang=lang, out=console, err=err)  # fmt: skip
+                            dry_run=dry_run, lang=lang, out=console, err=err,
+                            base=server.resource_base, graph_base=server.graph_base)  # fmt: skip
     if result is None:
         raise typer.Exit(1)
 
