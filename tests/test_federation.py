@@ -13,6 +13,7 @@ The merge rules, the roll-up and the header's ``federation`` line are tested on 
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import threading
@@ -34,7 +35,7 @@ from essaim.federation.rules import Rule, read_rule
 from essaim.loading import add_contract_context
 from essaim.namespaces import ESSAIM, SKOS, XSD
 from essaim.validation import validate
-from essaim_server_fixtures import EssaimServer, _stop, launch
+from essaim_server_fixtures import EssaimServer, _stop, essaim_binary, launch
 from oxigraph_server_fixtures import free_port, oxigraph_binary, stop, wait_until_serving
 
 DATA = Path(__file__).parent / "data" / "federation"
@@ -490,6 +491,55 @@ def test_actors_linked_by_identifier_or_same_as_never_by_label(network: Network)
     # the two "Association Solidarité" share a label only: not linked, both kept
     assert not any("association-solidarite" in a or "association-solidarite" in b
                    for a, b, _ in links)  # fmt: skip
+
+
+def test_the_command_line_runs_a_canned_query_over_the_network(
+    network: Network, tmp_path: Path
+) -> None:
+    """``essaim query NAME --scope network`` on a data directory holding the main node's data,
+    with the territory node (a real ``essaim serve``) and the silent peer as its peers."""
+    essaim = [str(essaim_binary()), "--data-dir", str(tmp_path / "data")]
+    graph = "https://w3id.org/essaim/graph/test/federation"
+    load = [*essaim, "load", "--graph", graph, str(DATA / "main-node.ttl")]
+    subprocess.run(load, check=True, capture_output=True, env=os.environ.copy())
+    peers = f"{network.territory.sparql} {network.silent.url}"
+    env = {**os.environ, "ESSAIM_FEDERATION_TIMEOUT": str(LIMIT_S)}
+    env["ESSAIM_FEDERATION_PEERS"] = peers
+    command = [*essaim, "query", "barriers-by-territory", "--scope", "network", "-p", "lang=fr"]
+    done = subprocess.run([*command, "--format", "csv"], capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith("node,territory,")
+    rows = {(line.split(",")[0], line.split(",")[6]) for line in lines[1:]}
+    assert rows == {
+        ("local", CONCRETE), ("local", UNCLEAR), (network.territory.sparql, CONCRETE),
+        (network.territory.sparql, NO_PREMISES), (network.territory.sparql, VAGUE),
+    }  # fmt: skip
+    assert "node local: ok, 2 row(s)" in done.stderr
+    assert f"node {network.territory.sparql}: ok, 3 row(s)" in done.stderr
+    assert (
+        f"missing: {network.silent.url}: timeout: no whole answer within {LIMIT_S} s" in done.stderr
+    )
+    # the other runs without the silent peer, which costs its time limit each time
+    env["ESSAIM_FEDERATION_PEERS"] = network.territory.sparql
+    table = subprocess.run(command, capture_output=True, text=True, env=env)
+    assert table.returncode == 0 and "node" in table.stdout.splitlines()[1]
+    assert "5 row(s)" in table.stdout and "missing" not in table.stderr
+    # this node failing (its store out of reach) is the only failure with a non-zero exit
+    dead = f"http://127.0.0.1:{free_port()}/sparql"
+    failed = subprocess.run(
+        [str(essaim_binary()), "--store", dead, *command[3:]], capture_output=True, text=True,
+        env=env,
+    )  # fmt: skip
+    assert failed.returncode == 1
+    assert "node local: error (Cannot reach the SPARQL server" in failed.stderr
+    assert f"node {network.territory.sparql}: ok" in failed.stderr
+    refused = subprocess.run(
+        [*essaim, "query", "SELECT * WHERE { ?s ?p ?o }", "--scope", "network"],
+        capture_output=True, text=True, env=env,
+    )  # fmt: skip
+    assert refused.returncode == 1
+    assert "error: --scope network goes with a canned query's name" in refused.stderr
 
 
 def test_a_stopped_peer_is_named_and_the_others_answer(network: Network) -> None:

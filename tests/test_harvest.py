@@ -14,7 +14,8 @@ import subprocess
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import ExitStack, suppress
+from contextlib import ExitStack, contextmanager, suppress
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import cast
 from urllib.parse import quote
@@ -25,9 +26,18 @@ import pytest
 
 from essaim import namespaces as ns
 from essaim.config import Settings, SettingsError
-from essaim.federation.harvest import HarvestError, harvest_prefix, local_graph
+from essaim.federation.harvest import (
+    HarvestError,
+    HarvestStale,
+    apply_harvest,
+    harvest,
+    harvest_prefix,
+    local_graph,
+    plan_harvest,
+)
 from essaim.metadata import read_records
 from essaim.sessions import Sessions
+from essaim.store.embedded import EmbeddedStore
 from essaim.users import UserStore, users_path
 from essaim_app_fixtures import EssaimApp, open_app
 from essaim_server_fixtures import EssaimServer, _stop, essaim_binary, free_port, launch
@@ -454,3 +464,87 @@ def test_the_harvest_page_shows_what_changed(peer: EssaimServer, harvester: Essa
         assert labels(harvester), "the peer's graphs are here"
         listed = client.get("/harvest", params={"lang": "en"}).text
         assert peer.url in listed and "new graphs (3)" in listed and "bytes received" in listed
+
+
+@contextmanager
+def slow_proxy(target: str, asked: threading.Event, release: threading.Event) -> Iterator[str]:
+    """A loopback node in front of ``target`` whose catalogue answers only once ``release`` is
+    set (at most 8 s later): ``asked`` is set when the catalogue is requested. Every other
+    path is passed to ``target`` as is."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            if self.path.startswith("/catalog"):
+                asked.set()
+                release.wait(8)
+            headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
+            answer = httpx.get(target + self.path, headers=headers)
+            self.send_response(answer.status_code)
+            for name in ("content-type", "etag", "content-encoding"):
+                if name in answer.headers:
+                    self.send_header(name, answer.headers[name])
+            self.send_header("Content-Length", str(len(answer.content)))
+            self.end_headers()
+            with suppress(BrokenPipeError):  # a harvest past its time limit has gone
+                self.wfile.write(answer.content)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        release.set()
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+def test_a_slow_peer_holds_no_write(tmp_path: Path, peer: EssaimServer) -> None:
+    """While a harvest waits on a peer's catalogue, a Graph Store PUT on the harvesting node
+    is written (the harvest fetches without the write lock); the harvest then completes."""
+    asked, release = threading.Event(), threading.Event()
+    with ExitStack() as stack:
+        slow = stack.enter_context(slow_proxy(peer.url, asked, release))
+        app = open_app(stack, tmp_path, load_on_start=False,
+                       load_sources=(slow + "/", peer.url + "/"))  # fmt: skip
+        outcome: list[httpx.Response] = []
+        harvesting = threading.Thread(
+            target=lambda: outcome.append(harvest_api(app, slow, timeout="6"))
+        )
+        harvesting.start()
+        assert asked.wait(30), "the harvest asks the slow peer for its catalogue"
+        graph = ns.GRAPH + "territories/here/x"
+        body = turtle(graph, f'<{ns.KB}thing/here> <{ns.RDFS}label> "here" .')
+        written = app.put(
+            f"/rdf-graphs?graph={quote(graph, safe='')}", content=body,
+            headers={"Content-Type": "text/turtle", **app.auth("editor")},
+        )  # fmt: skip
+        assert written.status_code in (201, 204), written.text
+        assert not outcome, "the write was answered while the harvest still waited on the peer"
+        release.set()
+        harvesting.join()
+        assert outcome[0].status_code == 200, outcome[0].text
+        assert outcome[0].json()["added"], "the harvest completed after the write"
+        assert labels(app) and graph in set(app.store.named_graphs())
+
+
+def test_a_plan_is_not_applied_over_a_newer_harvest(tmp_path: Path, peer: EssaimServer) -> None:
+    """A harvest planned before another harvest of the same peer was written is refused when
+    it comes to write (its decisions read graphs that have since changed): nothing written."""
+    store = EmbeddedStore(tmp_path / "store")
+    try:
+        options = {"sources": (peer.url + "/",)}
+        plan = plan_harvest(store, peer.url, **options)
+        first = harvest(store, peer.url, **options)
+        assert first.added
+        before = read_records(store)
+        with pytest.raises(HarvestStale, match="changed while this harvest fetched them"):
+            apply_harvest(store, plan)
+        assert read_records(store) == before
+        assert not harvest(store, peer.url, **options).added, "the first harvest's graphs hold"
+    finally:
+        store.close()

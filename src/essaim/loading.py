@@ -79,10 +79,13 @@ class LoadOutcome:
     seconds: float
 
 
-def sources_for(paths: Iterable[Path], base: Path, graph: str | None = None) -> list[Source]:
+def sources_for(
+    paths: Iterable[Path], base: Path, graph: str | None = None, graph_base: str = ns.GRAPH
+) -> list[Source]:
     """The sources named by ``paths`` (folders expand to their RDF files, by the rule of
     ``essaim.sources``), each with its path relative to ``base``; files outside ``base`` get an
-    external graph (``external_graph_iri``), and ``graph``, for a single file, names its graph."""
+    external graph (``external_graph_iri``), and ``graph``, for a single file, names its graph.
+    ``graph_base``: the base of the graphs named by their path (``ESSAIM_GRAPH_BASE``)."""
     base = base.resolve()
     paths = list(paths)
     if graph is not None:
@@ -104,7 +107,9 @@ def sources_for(paths: Iterable[Path], base: Path, graph: str | None = None) -> 
         elif graph is not None:
             found.append(Source(path, PurePosixPath(path.name), graph))
         elif path.is_relative_to(base):
-            found.append(Source(path, PurePosixPath(path.relative_to(base).as_posix())))
+            relative = PurePosixPath(path.relative_to(base).as_posix())
+            named = None if graph_base == ns.GRAPH else graph_base + str(relative.with_suffix(""))
+            found.append(Source(path, relative, named))
         else:
             found.append(_outside(path))
     # ontology/ first: the rest is validated against it
@@ -153,6 +158,7 @@ def load(
     graph: str | None = None,
     user: str | None = None,
     described: Sequence[str] = (),
+    graph_base: str = ns.GRAPH,
 ) -> list[LoadOutcome]:
     """Load files or folders into ``store``; see the module's docstring for the guarantees.
     ``graph`` names the graph of a single file; ``user`` (a pseudonymous IRI) is recorded as
@@ -160,7 +166,7 @@ def load(
     and whose whole description, held by the store, the shapes must see (an adjudication graph
     adds coded facts to an initiative its case file describes)."""
     report = progress or (lambda _phase, _done, _total: None)
-    sources = sources_for(paths, base or Path.cwd(), graph)
+    sources = sources_for(paths, base or Path.cwd(), graph, graph_base)
     records = read_records(store)
     existing = set(store.named_graphs())
     digests = {s.path: sha256_of(s.path) for s in sources}
@@ -314,21 +320,30 @@ SELECT DISTINCT ?o WHERE {
 """
 
 
-def add_referenced_types(store: Dataset, context: ox.Store) -> None:
+def add_referenced_types(store: Dataset, context: ox.Store) -> list[ox.NamedNode]:
     """Copy from the store the types (and schemes) of the resources the batch refers to and
-    does not describe itself, so that shapes checking their class see them."""
+    does not describe itself, so that shapes checking their class see them; those resources
+    are returned (:func:`referenced_types` reads their types again)."""
     wanted = [
         cast(ox.NamedNode, row["o"]) for row in cast(ox.QuerySolutions, context.query(_UNDESCRIBED))
     ]
     target = ox.NamedNode(REFERENCED_GRAPH)
+    context.extend(ox.Quad(t.subject, t.predicate, t.object, target)
+                   for t in referenced_types(store, wanted))  # fmt: skip
+    return wanted
+
+
+def referenced_types(store: Dataset, wanted: Sequence[ox.NamedNode]) -> set[ox.Triple]:
+    """The store's types (and schemes) of the resources ``wanted``."""
+    found: set[ox.Triple] = set()
     for start in range(0, len(wanted), 500):
         values = " ".join(str(iri) for iri in wanted[start : start + 500])
-        found = store.query(
+        triples = store.query(
             f"CONSTRUCT {{ ?x a ?t . ?x <{ns.SKOS}inScheme> ?s }} WHERE {{ VALUES ?x {{ {values} }}"
             f" {{ ?x a ?t }} UNION {{ ?x <{ns.SKOS}inScheme> ?s }} }}"
         )
-        for triple in cast(Iterable[ox.Triple], found):
-            context.add(ox.Quad(triple.subject, triple.predicate, triple.object, target))
+        found.update(cast(Iterable[ox.Triple], triples))
+    return found
 
 
 _LICENCES = f"""

@@ -31,7 +31,10 @@ from essaim.docs import build_ontology_docs
 from essaim.execution import Job, QueryFailed, QueryTimeout
 from essaim.execution.replica import check_fits
 from essaim.execution.standalone import executor_for
+from essaim.federation import network
+from essaim.federation.fanout import Answer, endpoints, term_of
 from essaim.federation.harvest import HarvestError, harvest
+from essaim.federation.merge import merge
 from essaim.federation.release import DEFAULT_URL, ReleaseError, load_release, make_release
 from essaim.ingest.readers import IngestError
 from essaim.ingest.templates import TemplateError
@@ -279,8 +282,10 @@ def ingest_command(
     from essaim.cli.ingest import run
 
     with _store() as store:
+        server = _State.settings.server
         result = run(store, list(files), template=template, territory=territory,
-                     dry_run=dry_run, out=console, err=err)  # fmt: skip
+                     dry_run=dry_run, out=console, err=err, base=server.resource_base,
+                     graph_base=server.graph_base)  # fmt: skip
     if not result.conforms:
         raise typer.Exit(1)
 
@@ -312,8 +317,10 @@ def import_csv_command(
     from essaim.cli.publishing import run_import
 
     with _store() as store:
+        server = _State.settings.server
         result = run_import(store, list(paths), name=name, territory=territory,
-                            dry_run=dry_run, lang=lang, out=console, err=err)  # fmt: skip
+                            dry_run=dry_run, lang=lang, out=console, err=err,
+                            base=server.resource_base, graph_base=server.graph_base)  # fmt: skip
     if result is None:
         raise typer.Exit(1)
 
@@ -395,14 +402,31 @@ def query_command(
             min=0.1,
         ),
     ] = None,
+    scope: Annotated[
+        str,
+        typer.Option(
+            help="node (this node; 'this' is accepted too) or network (a canned query on this "
+            "node and every peer of ESSAIM_FEDERATION_PEERS at once, merged; table, csv, tsv or "
+            "json), as the API's scope=node|network",
+        ),
+    ] = "node",
 ) -> None:
     """Run a SPARQL query, or a canned query by name (essaim queries lists them), over the union
     of the graphs (unless it names its dataset), within a time limit (the query runs in a worker
-    process, stopped at the limit)."""
+    process, stopped at the limit). With --scope network, a canned query runs on this node and
+    its federation peers at once: each row says its node, each node's status follows on stderr,
+    and the exit code is 1 only when this node fails."""
     named = canned.QUERY_NAME.fullmatch(sparql) is not None
     values = canned.parse_assignments(param or [])
     if values and not named:
         raise ParameterError(next(iter(values)), "--param goes with a canned query's name")
+    if scope not in ("node", "this", "network"):
+        raise LoadError(f"--scope {scope!r}: use node (this node) or network")
+    if scope == "network":
+        if not named:
+            raise LoadError("--scope network goes with a canned query's name (essaim queries)")
+        _network_query(sparql, values, format, timeout)
+        return
     if format not in _RESULT_TYPES and format not in _GRAPH_TYPES:
         raise LoadError(f"unknown format {format!r}: use table, csv, tsv, json, xml, ttl, nt, "
                         "jsonld or rdfxml")  # fmt: skip
@@ -418,6 +442,60 @@ def query_command(
             canned.check_classes(store, query, bindings)
             text = query.text
         asyncio.run(_run_query(store, Job(text, formats, substitutions=bindings), format, limit))
+
+
+def _network_query(name: str, values: dict[str, str], format: str, timeout: float | None) -> None:
+    """A canned query over the network, as ``GET /api/queries/<name>?scope=network`` runs it
+    (:mod:`essaim.federation.network`): the rows with their ``node``, then each node's status
+    and the missing nodes on stderr; exit 1 when this node failed."""
+    if format not in _NETWORK_FORMATS:
+        raise LoadError(f"--scope network answers in table, csv, tsv or json, not {format!r}")
+    server = _State.settings.server
+    peers = endpoints(server.federation_peers)
+    if not peers:
+        raise LoadError("--scope network: ESSAIM_FEDERATION_PEERS names no endpoint")
+    query = canned.find_query(name)
+    bindings = canned.bind(query, values)  # an IRI may name a peer's resource: not checked here
+    limit = timeout if timeout is not None else server.query_timeout_s
+    with _store() as store:
+        peer_limit = min(limit, server.federation_timeout_s)
+        answers = asyncio.run(_network_answers(store, peers, query, bindings, limit, peer_limit))
+    merged = merge(answers, query.federation)
+    if format == "json":
+        sys.stdout.write(json.dumps(network.document(merged), ensure_ascii=False, indent=1) + "\n")
+    elif format == "csv":
+        sys.stdout.write(network.csv_text(merged))
+    elif format == "tsv":
+        sys.stdout.write(network.tsv_text(merged))
+    else:
+        table = _table(*merged.variables)
+        for row in merged.rows:
+            table.add_row(*[_show(term_of(row[v])) if v in row else "" for v in merged.variables])
+        console.print(table)
+        console.print(f"{len(merged.rows)} row(s)")
+    sys.stdout.flush()
+    for answer in merged.answers:
+        state = network.status(answer)
+        reason = f" ({answer.reason})" if answer.reason else ""
+        err.print(f"node {answer.node}: {answer.status}{reason}, {state['rows']} row(s), "
+                  f"{state['seconds']} s", markup=False, highlight=False)  # fmt: skip
+    for gone in network.missing(merged.missing):
+        err.print(f"missing: {gone['node']}: {gone['reason']}", markup=False, highlight=False)
+    if not answers[0].ok:
+        raise typer.Exit(1)
+
+
+_NETWORK_FORMATS = ("table", "csv", "tsv", "json")
+
+
+async def _network_answers(
+    store: Dataset, peers: tuple[str, ...], query: canned.CannedQuery,
+    bindings: dict[str, Term], limit: float, peer_limit: float,
+) -> list[Answer]:  # fmt: skip
+    async with executor_for(store) as executor:
+        return await network.network_answers(
+            executor, peers, query, bindings, timeout_s=limit, peer_timeout_s=peer_limit
+        )
 
 
 async def _run_query(store: Dataset, job: Job, format: str, limit: float) -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.markup import escape
 
+from essaim import namespaces as ns
 from essaim.ingest.ingester import IngestResult, ingest
 from essaim.ingest.readers import IngestError
 from essaim.store import Dataset
@@ -32,10 +33,19 @@ def run(
     dry_run: bool,
     out: Console,
     err: Console,
+    base: str = ns.KB,
+    graph_base: str = ns.GRAPH,
 ) -> IngestResult:
-    """Ingest the files; print the report (and, on a dry run, the Turtle on standard output)."""
+    """Ingest the files; print the report (and, on a dry run, the Turtle on standard output).
+    ``base``, ``graph_base``: the node's ``ESSAIM_BASE`` and ``ESSAIM_GRAPH_BASE``."""
     result = ingest(
-        store, read_files(paths), template=template, territory=territory, dry_run=dry_run
+        store,
+        read_files(paths),
+        template=template,
+        territory=territory,
+        dry_run=dry_run,
+        base=base,
+        graph_base=graph_base,
     )
     report = err if dry_run else out
     for case in result.cases:

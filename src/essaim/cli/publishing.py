@@ -8,6 +8,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.markup import escape
 
+from essaim import namespaces as ns
 from essaim.loading import LoadError
 from essaim.publishing.essglobal import essglobal_turtle, records, standard_csv
 from essaim.publishing.importer import ImportResult, import_csv
@@ -43,12 +44,15 @@ def run_import(
     lang: str,
     out: Console,
     err: Console,
+    base: str = ns.KB,
+    graph_base: str = ns.GRAPH,
 ) -> ImportResult | None:
-    """Import; print the report, or every problem (file, row, column) and return None."""
+    """Import; print the report, or every problem (file, row, column) and return None.
+    ``base``, ``graph_base``: the node's ``ESSAIM_BASE`` and ``ESSAIM_GRAPH_BASE``."""
     default, files = read_inputs(paths)
     try:
         result = import_csv(store, files, name=name or default, territory=territory,
-                            dry_run=dry_run)  # fmt: skip
+                            dry_run=dry_run, base=base, graph_base=graph_base)  # fmt: skip
     except CsvRefused as exc:
         for line in exc.lines(lang):
             err.print(escape(line), highlight=False, soft_wrap=True, emoji=False)

@@ -74,11 +74,13 @@ from essaim import namespaces as ns
 from essaim.config import allowed
 from essaim.federation.catalogue import DCAT, SPDX
 from essaim.loading import (
+    REFERENCED_GRAPH,
     add_contract_context,
     add_referenced_types,
     count_triples,
     insert_data,
     licences,
+    referenced_types,
     unload,
 )
 from essaim.metadata import GraphRecord, delete_operation, describe, read_records
@@ -414,6 +416,37 @@ def shared_by_content(batch: ox.Store, local: str, graph: str) -> bool:
     return bool(subjects) and all(s.startswith(SHARED_NAMESPACES) for s in subjects)
 
 
+class HarvestStale(HarvestError):
+    """The graphs harvested from the peer changed between the plan and its application."""
+
+
+@dataclass
+class HarvestPlan:
+    """A harvest fetched and checked, not yet written (:func:`plan_harvest`); written by
+    :func:`apply_harvest`."""
+
+    report: HarvestReport
+    base: str
+    state: str
+    #: The downloaded graphs, each under its local name.
+    batch: ox.Store
+    #: The graphs to write (new or changed) and the local graphs the peer still lists.
+    todo: list[tuple[Offered, str]]
+    wanted: set[str]
+    #: The peer's catalogue, and its version (ETag) to keep when it changed.
+    catalogue: bytes | None
+    version: str
+    keep_catalogue: bool
+    #: What the plan decided from: each local graph harvested from this peer (and the
+    #: harvest's provenance graph) with its record's version and time.
+    local: dict[str, tuple[str, str] | None]
+    #: The resources the harvested data refers to without describing them, and the store's
+    #: types of them the contract was checked with.
+    referenced: list[ox.NamedNode] = field(default_factory=list)
+    context: set[ox.Triple] = field(default_factory=set)
+    started: float = field(default_factory=time.perf_counter)
+
+
 def harvest(
     store: Dataset,
     url: str,
@@ -424,17 +457,51 @@ def harvest(
     max_bytes: int = MAX_BYTES,
 ) -> HarvestReport:
     """Harvest the node at ``url`` into ``store`` (see the module's docstring); ``sources``:
-    the allow-list (``ESSAIM_LOAD_SOURCES``); ``max_bytes``: the limit of one download."""
+    the allow-list (``ESSAIM_LOAD_SOURCES``); ``max_bytes``: the limit of one download. A
+    server plans without its write lock and applies under it (:func:`plan_harvest`,
+    :func:`apply_harvest`)."""
+    plan = plan_harvest(
+        store, url, sources=sources, graph_base=graph_base, timeout_s=timeout_s,
+        max_bytes=max_bytes,
+    )  # fmt: skip
+    return apply_harvest(store, plan)
+
+
+def _local_state(
+    store: Dataset, prefix: str, state: str
+) -> tuple[dict[str, tuple[str, str] | None], dict[str, GraphRecord], set[str]]:
+    """The local graphs harvested from a peer (and its provenance graph), each with its
+    record's version and time; the records and the graphs they were read from."""
+    records = read_records(store)
+    graphs = set(store.named_graphs())
+    local: dict[str, tuple[str, str] | None] = {}
+    for graph in sorted(g for g in graphs if g.startswith(prefix) or g == state):
+        record = records.get(graph)
+        local[graph] = (record.sha256, record.ended.isoformat()) if record else None
+    return local, records, graphs
+
+
+def plan_harvest(
+    store: Dataset,
+    url: str,
+    *,
+    sources: Sequence[str],
+    graph_base: str = ns.GRAPH,
+    timeout_s: float = 60.0,
+    max_bytes: int = MAX_BYTES,
+) -> HarvestPlan:
+    """Everything a harvest does before it writes: read the peer's catalogue, fetch what
+    changed, check it against the contract in the context of ``store``. Only reads
+    ``store``: a server runs it without its write lock, so that a slow peer holds no write."""
     clock = time.perf_counter()
     base, endpoint = peer_of(url)
     report = HarvestReport(base)
     prefix = harvest_prefix(base, graph_base)
-    records = read_records(store)
-    graphs = set(store.named_graphs())
-    existing = {g for g in graphs if g.startswith(prefix)}
     #: The harvest's provenance graph: the peer's catalogue as last harvested (its record: the
     #: catalogue's URL, its ETag, when).
     state = prefix.rstrip("/")
+    local_state, records, graphs = _local_state(store, prefix, state)
+    existing = {g for g in graphs if g.startswith(prefix)}
     catalogue: bytes | None = None
     etag: str | None = None
     held_version = records[state].sha256 if state in records else None
@@ -496,25 +563,54 @@ def harvest(
                 else:
                     todo.append((offer, local))
         report.bytes_received = fetch.received
+    version = (etag or "").removeprefix("W/").strip('"')
+    plan = HarvestPlan(
+        report=report, base=base, state=state, batch=batch, todo=todo,
+        # a shared vocabulary harvested before this rule is removed like a graph no longer listed
+        wanted={local_graph(prefix, o.graph) for o in offers if o.graph not in report.shared},
+        catalogue=catalogue, version=version,
+        keep_catalogue=catalogue is not None and bool(version)
+        and (state not in graphs or held_version != version),
+        local=local_state, started=clock,
+    )  # fmt: skip
     if todo:
+        plan.referenced, plan.context = _check(store, batch, todo)
+    return plan
+
+
+def apply_harvest(store: Dataset, plan: HarvestPlan) -> HarvestReport:
+    """Write what :func:`plan_harvest` fetched and checked: a server calls it under its write
+    lock. The plan's decisions (which graphs are new, changed, unchanged, removed, whether the
+    catalogue is kept) stand only while the graphs harvested from the peer and their records
+    are as the plan read them: otherwise (another harvest of the same peer, a write into its
+    graphs) :class:`HarvestStale`, nothing written. When the store's types of the resources
+    the harvested data refers to changed since the check, the check runs again."""
+    report = plan.report
+    prefix = plan.state + "/"
+    local, _, _ = _local_state(store, prefix, plan.state)
+    if local != plan.local:
+        raise HarvestStale(
+            f"the graphs harvested from {plan.base} changed while this harvest fetched them "
+            "(another harvest or a write): nothing changed; harvest again"
+        )
+    batch, todo = plan.batch, plan.todo
+    if todo and referenced_types(store, plan.referenced) != plan.context:
         _check(store, batch, todo)
-    # a shared vocabulary harvested before this rule is removed like a graph no longer listed
-    wanted = {local_graph(prefix, o.graph) for o in offers if o.graph not in report.shared}
-    new = [(offer, local) for offer, local in todo if local not in existing]
-    for offer, local in todo:
-        if local in existing:
-            _write(store, batch, offer, local)
-            report.changed.append(local)
-        report.triples += count_triples(batch, local)
+    existing = {g for g in local if g.startswith(prefix)}
+    new = [(offer, graph) for offer, graph in todo if graph not in existing]
+    for offer, graph in todo:
+        if graph in existing:
+            _write(store, batch, offer, graph)
+            report.changed.append(graph)
+        report.triples += count_triples(batch, graph)
     _add(store, batch, new)
-    report.added += [local for _, local in new]
-    for graph in sorted(existing - wanted):
+    report.added += [graph for _, graph in new]
+    for graph in sorted(existing - plan.wanted):
         unload(store, graph)
         report.removed.append(graph)
-    version = (etag or "").removeprefix("W/").strip('"')
-    if catalogue is not None and version and (state not in graphs or held_version != version):
-        _keep_catalogue(store, state, f"{base}/catalog", catalogue, version)
-    report.seconds = time.perf_counter() - clock
+    if plan.keep_catalogue and plan.catalogue is not None:
+        _keep_catalogue(store, plan.state, f"{plan.base}/catalog", plan.catalogue, plan.version)
+    report.seconds = time.perf_counter() - plan.started
     return report
 
 
@@ -547,14 +643,21 @@ def _keep_catalogue(store: Dataset, state: str, url: str, catalogue: bytes, etag
     )
 
 
-def _check(store: Dataset, batch: ox.Store, todo: list[tuple[Offered, str]]) -> None:
+def _check(
+    store: Dataset, batch: ox.Store, todo: list[tuple[Offered, str]]
+) -> tuple[list[ox.NamedNode], set[ox.Triple]]:
     """Every harvested graph against the contract, at once: one graph of the batch, with the
-    others' context (the store's types of what they refer to)."""
+    others' context (the store's types of what they refer to). Answers the resources referred
+    to and the types the store gave them."""
     together = ox.Store()
     name = ox.NamedNode(_BATCH)
     together.extend(ox.Quad(q.subject, q.predicate, q.object, name) for q in batch)
     add_contract_context(together, [])  # as essaim.graph_upload.check does, without a copy
-    add_referenced_types(store, together)
+    referenced = add_referenced_types(store, together)
+    context = {
+        ox.Triple(q.subject, q.predicate, q.object)
+        for q in together.quads_for_pattern(None, None, None, ox.NamedNode(REFERENCED_GRAPH))
+    }
     report = validate(together, focus_graph=_BATCH)
     if not report.conforms:
         first = report.results[0]
@@ -564,6 +667,7 @@ def _check(store: Dataset, batch: ox.Store, todo: list[tuple[Offered, str]]) -> 
             f"{', '.join(o.url for o, _ in todo[:3])}{'…' if len(todo) > 3 else ''}: nothing "
             "changed"
         )
+    return referenced, context
 
 
 def _record(batch: ox.Store, offer: Offered, local: str, started: datetime) -> GraphRecord:

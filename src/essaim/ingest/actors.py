@@ -107,9 +107,10 @@ class Match:
 class ActorIndex:
     """The store's actors by normalised name, and the IRIs minted so far in a batch."""
 
-    def __init__(self, store: Dataset, exclude: Collection[str] = ()) -> None:
-        """``exclude``: graphs about to be replaced, whose actors and IRIs do not count."""
-        self._store = store
+    def __init__(self, store: Dataset, exclude: Collection[str] = (), base: str = ns.KB) -> None:
+        """``exclude``: graphs about to be replaced, whose actors and IRIs do not count;
+        ``base``: where new actors are minted (the node's ``ESSAIM_BASE``)."""
+        self._store, self._base = store, base
         names = " ".join(str(ox.NamedNode(g)) for g in exclude)
         self._filter = f"FILTER (?g NOT IN ({', '.join(names.split())}))" if exclude else ""
         self._actors: dict[str, _Known] = {}
@@ -168,8 +169,8 @@ class ActorIndex:
         )
 
     def mint(self, kind: str, slug: str, territory: str | None = None) -> str:
-        """A new ``kb/{kind}/{slug}`` IRI no resource of the store (or of the batch) has."""
-        base = f"{ns.KB}{kind}/{slug}"
+        """A new ``<base>{kind}/{slug}`` IRI no resource of the store (or of the batch) has."""
+        base = f"{self._base}{kind}/{slug}"
         candidates: Iterable[str] = [base]
         if territory is not None:
             candidates = [base, f"{base}-{territory.rsplit('/', 1)[-1]}"]

@@ -47,8 +47,9 @@ class NoTemplateFits(IngestError):
     """No template fits the document; the message says which headings were found and expected."""
 
 
-def ingest_graph_iri(slug: str) -> str:
-    return f"{ns.GRAPH}ingested/{slug}"
+def ingest_graph_iri(slug: str, graph_base: str = ns.GRAPH) -> str:
+    """The graph of an ingested case: ``<graph base>ingested/<slug>`` (``ESSAIM_GRAPH_BASE``)."""
+    return f"{graph_base}ingested/{slug}"
 
 
 @dataclass
@@ -174,25 +175,25 @@ def _misfit(document: Document, templates: Sequence[Template]) -> NoTemplateFits
     )
 
 
-def _slug_free(store: Dataset, slug: str, graph: str) -> bool:
+def _slug_free(store: Dataset, slug: str, graph: str, base: str) -> bool:
     """No graph but the case's own describes its document or initiative."""
     own = str(ox.NamedNode(graph))  # an IRI essaim built, serialised by pyoxigraph
     for kind in ("document", "initiative"):
         rows = store.query(
             f"ASK {{ GRAPH ?g {{ ?s ?p ?o }} FILTER (?g != {own}) }}",
-            substitutions={"s": ox.NamedNode(f"{ns.KB}{kind}/{slug}")},
+            substitutions={"s": ox.NamedNode(f"{base}{kind}/{slug}")},
         )
         if bool(rows):
             return False
     return True
 
 
-def _case_slug(store: Dataset, name: str, used: set[str]) -> str:
-    base = slugify(PurePath(name).stem)
-    slug, number = base, 1
-    while slug in used or not _slug_free(store, slug, ingest_graph_iri(slug)):
+def _case_slug(store: Dataset, name: str, used: set[str], base: str, graph_base: str) -> str:
+    stem = slugify(PurePath(name).stem)
+    slug, number = stem, 1
+    while slug in used or not _slug_free(store, slug, ingest_graph_iri(slug, graph_base), base):
         number += 1
-        slug = f"{base}-{number}"
+        slug = f"{stem}-{number}"
     used.add(slug)
     return slug
 
@@ -211,23 +212,28 @@ def ingest(
     dry_run: bool = False,
     authorise: Callable[[list[str]], None] | None = None,
     user: str | None = None,
+    base: str = ns.KB,
+    graph_base: str = ns.GRAPH,
 ) -> IngestResult:
     """Ingest ``files`` (name, content) into ``store``; raise :class:`IngestError` (one
     sentence) or :class:`essaim.loading.LoadError` when anything is refused: nothing is loaded.
     ``authorise`` sees the graphs the batch would write before anything is built, and raises
-    to refuse; ``user`` (a pseudonymous IRI) is recorded as the author of the writes."""
+    to refuse; ``user`` (a pseudonymous IRI) is recorded as the author of the writes.
+    ``base`` and ``graph_base``: where the node mints its resources and graphs
+    (``ESSAIM_BASE``, ``ESSAIM_GRAPH_BASE``)."""
     if not files:
         raise IngestError("no file was given: name at least one case document.")
     documents = [read_document(name, data) for name, data in files]
     chosen = [choose_template(doc, template) for doc in documents]
     territory_iri = resolve_territory(store, territory) if territory else None
     used: set[str] = set()
-    slugs = [_case_slug(store, doc.name, used) for doc in documents]
+    slugs = [_case_slug(store, doc.name, used, base, graph_base) for doc in documents]
+    graphs = [ingest_graph_iri(slug, graph_base) for slug in slugs]
     if authorise is not None:
-        authorise([ingest_graph_iri(slug) for slug in slugs])
-    index = ActorIndex(store, exclude=[ingest_graph_iri(s) for s in slugs])
+        authorise(graphs)
+    index = ActorIndex(store, exclude=graphs, base=base)
     for slug in slugs:
-        index.reserve(f"{ns.KB}document/{slug}")
+        index.reserve(f"{base}document/{slug}")
     cases = []
     for doc, (tpl, split), slug in zip(documents, chosen, slugs, strict=True):
         if _plan(doc, tpl) and territory_iri is None:
@@ -236,20 +242,20 @@ def ingest(
                 "territory: give --territory CODE (an official code such as 72, or the last "
                 "part of a territory's IRI such as sarthe); nothing was loaded."
             )
-        cases.append(_build(doc, tpl, split, slug, territory_iri, index))
+        cases.append(_build(doc, tpl, split, slug, territory_iri, index, base, graph_base))
     with tempfile.TemporaryDirectory(prefix="essaim-ingest-") as folder:
-        base = Path(folder)
+        root = Path(folder)
         paths = []
         for case in cases:
-            path = base / "ingested" / f"{case.slug}.ttl"
+            path = root / "ingested" / f"{case.slug}.ttl"
             path.parent.mkdir(exist_ok=True)
             path.write_text(case.turtle, encoding="utf-8")
             paths.append(path)
         if dry_run:
-            reports = validate_files(store, paths, base=base)
-            named = {str(p.relative_to(base)): r for p, r in reports.items()}
+            reports = validate_files(store, paths, base=root)
+            named = {str(p.relative_to(root)): r for p, r in reports.items()}
             return IngestResult(cases, [], named, dry_run=True)
-        outcomes = load(store, paths, base=base, force=True, user=user)
+        outcomes = load(store, paths, base=root, force=True, user=user, graph_base=graph_base)
     return IngestResult(cases, outcomes, {}, dry_run=False)
 
 
@@ -260,9 +266,11 @@ def _build(
     slug: str,
     territory: str | None,
     index: ActorIndex,
+    base: str,
+    graph_base: str,
 ) -> CaseReport:
     text = doc.text
-    graph = rdf.CaseGraph()
+    graph = rdf.CaseGraph(base=base)
     document = graph.iri("document", slug)
     found = extract(text, split)
     title_line = next((c.strip() for _s, _e, c in lines(text) if c.strip()), doc.name)
@@ -278,7 +286,7 @@ def _build(
         name=doc.name,
         template=template.name,
         slug=slug,
-        graph=ingest_graph_iri(slug),
+        graph=ingest_graph_iri(slug, graph_base),
         document=document.value,
         initiative=None,
         sections=[(s.type, s.heading, s.start, s.end) for s in split.sections],
@@ -290,7 +298,7 @@ def _build(
     if _plan(doc, template):
         assert territory is not None
         _initiative(graph, doc, template, found, slug, territory, index, report)
-    report.turtle = rdf.turtle(graph.triples)
+    report.turtle = rdf.turtle(graph.triples, base)
     return report
 
 

@@ -79,8 +79,8 @@ def sha256_text(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def prefixes() -> dict[str, str]:
-    kb = {t: f"{ns.KB}{t}/" for t in (
+def prefixes(base: str = ns.KB) -> dict[str, str]:
+    kb = {t: f"{base}{t}/" for t in (
         "document", "section", "initiative", "actor", "participation", "action", "proposal",
         "resource-use", "finding", "territory",
     )}  # fmt: skip
@@ -103,6 +103,8 @@ class CaseGraph:
 
     triples: list[ox.Triple] = field(default_factory=list)
     _blank: int = 0
+    #: Where the case's resources are minted (the node's ``ESSAIM_BASE``).
+    base: str = ns.KB
 
     def add(
         self, subject: ox.NamedNode | ox.BlankNode, predicate: ox.NamedNode, obj: Object
@@ -110,7 +112,7 @@ class CaseGraph:
         self.triples.append(ox.Triple(subject, predicate, obj))
 
     def iri(self, kind: str, slug: str) -> ox.NamedNode:
-        return ox.NamedNode(f"{ns.KB}{kind}/{slug}")
+        return ox.NamedNode(f"{self.base}{kind}/{slug}")
 
     def blank(self) -> ox.BlankNode:
         self._blank += 1
@@ -226,7 +228,7 @@ def grouped_turtle(triples: Iterable[ox.Triple], header: str, prefixes: dict[str
     return header.encode() + b"\n" + body
 
 
-def turtle(triples: Iterable[ox.Triple]) -> str:
-    """Turtle with essaim's prefixes."""
-    data = ox.serialize(list(triples), format=ox.RdfFormat.TURTLE, prefixes=prefixes())
+def turtle(triples: Iterable[ox.Triple], base: str = ns.KB) -> str:
+    """Turtle with essaim's prefixes (the resources' under ``base``)."""
+    data = ox.serialize(list(triples), format=ox.RdfFormat.TURTLE, prefixes=prefixes(base))
     return (data or b"").decode("utf-8")

@@ -106,8 +106,10 @@ class Converted:
         self.triples.append(ox.Triple(s, ox.NamedNode(p), o))
 
 
-def iri(kind: str, ident: str) -> ox.NamedNode:
-    return ox.NamedNode(f"{ns.KB}{kind}/{ident}")
+def iri(kind: str, ident: str, base: str = ns.KB) -> ox.NamedNode:
+    """The IRI a batch mints for a resource: ``<base><kind>/<ident>`` (``base``: the node's
+    ``ESSAIM_BASE``)."""
+    return ox.NamedNode(f"{base}{kind}/{ident}")
 
 
 def existing_subjects(store: Dataset, iris: Iterable[str], graph: str) -> dict[str, str]:
@@ -147,9 +149,10 @@ class _Batch:
     """One conversion: the tables read, the problems found, the triples made."""
 
     def __init__(
-        self, store: Dataset, graph: str, default_territory: str | None, creator: str
-    ) -> None:
-        self.store, self.graph, self.creator = store, graph, creator
+        self, store: Dataset, graph: str, default_territory: str | None, creator: str,
+        base: str = ns.KB,
+    ) -> None:  # fmt: skip
+        self.store, self.graph, self.creator, self.base = store, graph, creator, base
         self.problems = Problems()
         self.out = Converted()
         self.book = codebook()
@@ -157,7 +160,7 @@ class _Batch:
         self.default_territory = default_territory
         self.tables: dict[str, Table] = {}
         self.ids: dict[str, dict[str, int]] = {t.name: {} for t in TABLES}
-        self.external: set[str] = set()  # actor ids found in the knowledge base
+        self.external: dict[str, str] = {}  # actor ids found in the knowledge base: their IRI
         self.documents: dict[str, tuple[str, str]] = {}  # id -> (initiative, text)
 
     # -- reading ---------------------------------------------------------------------------
@@ -250,7 +253,7 @@ class _Batch:
                     continue
                 self.ids[spec.name][ident] = row
         minted = {
-            iri(spec.kind, ident).value: (spec, ident)
+            iri(spec.kind, ident, self.base).value: (spec, ident)
             for spec in TABLES
             for ident in self.ids[spec.name]
         }
@@ -276,8 +279,11 @@ class _Batch:
             for v in _split(values.get(c.name, ""), c)
             if v and v not in self.ids["actors"]
         }
-        actors = existing_actors(self.store, (iri("actor", v).value for v in named))
-        self.external = {a.rsplit("/", 1)[-1] for a in actors}
+        # an actor of this node (its base), else of the bundled knowledge base (the default base)
+        bases = [self.base] if self.base == ns.KB else [ns.KB, self.base]
+        for base in bases:
+            found = existing_actors(self.store, (iri("actor", v, base).value for v in named))
+            self.external.update({a.rsplit("/", 1)[-1]: a for a in found})
 
     @staticmethod
     def ident(spec: TableSpec, values: dict[str, str]) -> str | None:
@@ -367,8 +373,10 @@ class _Batch:
             return ox.NamedNode(found)
         if kind == "ref" and column.ref:
             known = self.ids[column.ref]
-            if value in known or (column.ref == "actors" and value in self.external):
-                return iri(KINDS[column.ref], value)
+            if value in known:
+                return iri(KINDS[column.ref], value, self.base)
+            if column.ref == "actors" and value in self.external:
+                return ox.NamedNode(self.external[value])
             problem(f"« {value} » n'est l'id d'aucune ligne de {column.ref}.csv (ni d'un "
                     "acteur déjà dans la base) : ajoutez cette ligne ou corrigez l'id.",
                     f"'{value}' is the id of no row of {column.ref}.csv (nor of an actor "
@@ -448,7 +456,7 @@ class _Batch:
         return ok
 
     def row(self, spec: TableSpec, row: int, values: dict[str, str], ident: str) -> None:
-        subject = iri(spec.kind, ident)
+        subject = iri(spec.kind, ident, self.base)
         self.out.rows[subject.value] = (spec.file, row)
         self._required(spec, row, values)
         self.out.add(subject, ns.RDF + "type", ox.NamedNode(spec.cls))
@@ -524,7 +532,7 @@ class _Batch:
 
         initiative, concept = first("initiative"), first("concept")
         mode, status = first("mode"), first("status")
-        coder = iri("coder", values["coder"]) if values.get("coder") else None
+        coder = iri("coder", values["coder"], self.base) if values.get("coder") else None
         if coder is not None and terms.get("coder"):
             self.out.add(subject, ns.ESSAIM + "coder", coder)
         if initiative is None or concept is None:
@@ -559,10 +567,11 @@ class _Batch:
                 "(same spaces, same punctuation).",
             )  # fmt: skip
             return
-        annotation = iri("annotation", values["id"])
+        annotation = iri("annotation", values["id"], self.base)
         self.out.rows[annotation.value] = (spec.file, row)
         graph = CaseGraph()
-        target = graph.evidence(iri("document", document), text, start, start + len(passage),
+        target = graph.evidence(iri("document", document, self.base), text, start,
+                                start + len(passage),
                                 target=ox.NamedNode(annotation.value + "-target"))  # fmt: skip
         graph.add(annotation, RDF_TYPE, ox.NamedNode(ns.OA + "Annotation"))
         graph.add(annotation, ox.NamedNode(ns.OA + "motivatedBy"),
@@ -595,10 +604,11 @@ def convert(
     graph: str,
     territory: str | None = None,
     creator: str = f"{ns.KB}coder/csv-publisher",
+    base: str = ns.KB,
 ) -> Converted:
     """Read and convert the template's files (see the module docstring); CsvRefused when any
-    problem is found."""
-    batch = _Batch(store, graph, territory, creator)
+    problem is found. ``base``: where the batch mints its resources (``ESSAIM_BASE``)."""
+    batch = _Batch(store, graph, territory, creator, base)
     batch.read(files)
     batch.problems.raise_any()
     if territory:

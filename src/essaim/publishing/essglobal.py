@@ -154,9 +154,11 @@ def convert_standard(
     graph: str,
     resolve: TerritoryResolver,
     territory: str | None = None,
+    base: str = ns.KB,
 ) -> None:
     """Add the organisations of standard CSV tables to ``out`` (module docstring); a row whose
-    country the knowledge base does not have is placed in ``territory`` when one is given."""
+    country the knowledge base does not have is placed in ``territory`` when one is given.
+    ``base``: where the organisations are minted (``ESSAIM_BASE``)."""
     seen: dict[str, tuple[str, int]] = {}
     rows: list[_Row] = []
     for table in tables:
@@ -202,7 +204,7 @@ def convert_standard(
                 )  # fmt: skip
                 continue
             seen[ident.lower()] = (table.name, number)
-            subject = ox.NamedNode(f"{ns.KB}actor/{batch}-{ident.lower()}")
+            subject = ox.NamedNode(f"{base}actor/{batch}-{ident.lower()}")
             rows.append(_Row(table.name, number, values, subject))
     taken = existing_subjects(store, (r.subject.value for r in rows), graph)
     for item in rows:

@@ -2,7 +2,8 @@
 
 The batch (the template's files, SEA standard CSV files, or a zip of them) is read and checked
 cell by cell (:mod:`.convert`, :mod:`.essglobal`), turned into Turtle, then goes through
-:func:`essaim.loading.load` under the graph ``https://w3id.org/essaim/graph/csv/<batch>``:
+:func:`essaim.loading.load` under the graph ``<graph base>csv/<batch>`` (``ESSAIM_GRAPH_BASE``;
+its resources under ``ESSAIM_BASE``):
 parsed, validated against the SHACL contract, written atomically — or, with ``dry_run``, only
 validated. Every refusal is a :class:`~essaim.publishing.problems.CsvRefused` whose problems
 name the file, row and column (a contract violation is traced back to the row that made the
@@ -45,8 +46,9 @@ def batch_slug(name: str) -> str:
     return slug or "csv"
 
 
-def csv_graph_iri(name: str) -> str:
-    return f"{ns.GRAPH}csv/{batch_slug(name)}"
+def csv_graph_iri(name: str, graph_base: str = ns.GRAPH) -> str:
+    """The graph of a batch: ``<graph base>csv/<batch>`` (``ESSAIM_GRAPH_BASE``)."""
+    return f"{graph_base}csv/{batch_slug(name)}"
 
 
 @dataclass
@@ -139,11 +141,11 @@ def unpack(files: list[tuple[str, bytes]], problems: Problems) -> dict[str, byte
 
 def convert_batch(
     store: Dataset, files: list[tuple[str, bytes]], *, name: str, territory: str | None,
-    creator: str,
+    creator: str, base: str = ns.KB, graph_base: str = ns.GRAPH,
 ) -> Converted:  # fmt: skip
     """Both kinds of CSV to one set of triples; CsvRefused with every problem found."""
-    graph = csv_graph_iri(name)
-    batch = _Batch(store, graph, territory, creator)
+    graph = csv_graph_iri(name, graph_base)
+    batch = _Batch(store, graph, territory, creator, base)
     files_by_name = unpack(files, batch.problems)
     batch.problems.raise_any()
     standard = {n: d for n, d in files_by_name.items() if essglobal.is_standard(header_of(d))}
@@ -164,7 +166,8 @@ def convert_batch(
     if tables:
         essglobal.convert_standard(store, tables, batch.problems, batch.out,
                                    batch=batch_slug(name), graph=graph,
-                                   resolve=batch.resolve, territory=territory)  # fmt: skip
+                                   resolve=batch.resolve, territory=territory,
+                                   base=base)  # fmt: skip
     batch.problems.raise_any()
     return batch.out
 
@@ -190,13 +193,17 @@ def import_csv(
     dry_run: bool = False,
     user: str | None = None,
     authorise: Callable[[list[str]], None] | None = None,
+    base: str = ns.KB,
+    graph_base: str = ns.GRAPH,
 ) -> ImportResult:
-    """Convert, validate and load the batch (module docstring)."""
-    graph = csv_graph_iri(name)
+    """Convert, validate and load the batch (module docstring). ``base`` and ``graph_base``:
+    where the node mints its resources and graphs (``ESSAIM_BASE``, ``ESSAIM_GRAPH_BASE``)."""
+    graph = csv_graph_iri(name, graph_base)
     if authorise is not None:
         authorise([graph])
-    creator = user or f"{ns.KB}coder/csv-publisher"
-    out = convert_batch(store, files, name=name, territory=territory, creator=creator)
+    creator = user or f"{base}coder/csv-publisher"
+    out = convert_batch(store, files, name=name, territory=territory, creator=creator,
+                        base=base, graph_base=graph_base)  # fmt: skip
     data = turtle(sorted(out.triples, key=lambda t: str(t.subject)))
     result = ImportResult(graph, dry_run, out.counts, out.notes, turtle=data)
     with tempfile.TemporaryDirectory(prefix="essaim-csv-") as folder:

@@ -41,6 +41,7 @@ from essaim.web.pages import (
 )
 from essaim.web.pages.bundles import RECOGITO, SWAGGER_UI, VEGA
 from essaim.web.pages.canned_api import add_query_routes
+from essaim.web.pages.templating import ResourceBase
 from essaim.web.problems import (
     Problem,
     on_http_exception,
@@ -123,6 +124,7 @@ def create_app(settings: Settings, store: Dataset | None = None) -> FastAPI:
     app.include_router(agreement_pages.router)
     app.include_router(agreement_pages.api)
     app.add_middleware(SessionReader)
+    app.add_middleware(ResourceBase, base=settings.server.resource_base)
     queries = bundled_queries()  # a malformed header stops the start here, naming file and line
     app.state.queries = queries
     add_query_routes(app, queries)

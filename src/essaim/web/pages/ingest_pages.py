@@ -66,6 +66,8 @@ async def _run(request: Request, node: Node) -> tuple[IngestResult, bool]:
         "dry_run": dry_run,
         "authorise": graph_scope_check(user),
         "user": user.iri,
+        "base": node.settings.server.resource_base,
+        "graph_base": node.settings.server.graph_base,
     }
     try:
         if dry_run:

@@ -82,24 +82,32 @@ async def home(request: Request) -> Response:
     return render(request, "home.html", lang=lang, queries=queries, notebooks=rendered(), **data)
 
 
-async def _resource_page(request: Request, iri: str) -> Response:
+async def _resource_page(request: Request, iri: str, fallback: str | None = None) -> Response:
+    """The page (or RDF description) of ``iri``; of ``fallback`` instead when this node does
+    not describe ``iri`` (a page not found names ``iri``)."""
+    from essaim.web.pages.i18n import language_of
+
     node = node_of(request)
     await reader(request, node)
+    lang = language_of(request)
+    asked = iri
+    if fallback is not None:
+        _iri(iri)
+        first = await node.memo(("page", iri, lang), lambda: node.call(resource_page, iri, lang))
+        if first.kind == "missing":
+            iri = fallback
     if wants_rdf(request):
         return await run_query(
             node, _DESCRIBE, accept=request.headers.get("accept"),
             format_param=request.query_params.get("format"), substitutions={"x": _iri(iri)},
         )  # fmt: skip
-    from essaim.web.pages.i18n import language_of
-
-    lang = language_of(request)
     _iri(iri)  # a valid IRI, or 400
     page = await node.memo(("page", iri, lang), lambda: node.call(resource_page, iri, lang))
     template, context = _page_context(page)
     if template == "message.html":
         t = {"fr": "Introuvable", "en": "Not found"}[lang]
         return render(request, template, status=404, lang=lang, heading=t,
-                      message=f"{iri} — " + ("aucune ressource de ce nom." if lang == "fr"
+                      message=f"{asked} — " + ("aucune ressource de ce nom." if lang == "fr"
                                              else "no resource of that name."))  # fmt: skip
     return render(request, template, lang=lang, **context)
 
@@ -134,7 +142,11 @@ def _iri(iri: str) -> Any:
 
 @router.get("/kb/{path:path}")
 async def kb_resource(request: Request, path: str) -> Response:
-    return await _resource_page(request, ns.KB + path)
+    """A resource of this node (``<ESSAIM_BASE><path>``); on a node whose base is not the
+    default, a resource of the bundled knowledge base (``https://w3id.org/essaim/kb/<path>``)
+    when the node has none of that name, so that its links keep working."""
+    base = node_of(request).settings.server.resource_base
+    return await _resource_page(request, base + path, ns.KB + path if base != ns.KB else None)
 
 
 @router.get("/codebook/{path:path}")

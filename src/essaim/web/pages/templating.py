@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -12,6 +13,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from essaim import __version__
 from essaim import namespaces as ns
@@ -22,16 +24,51 @@ from essaim.web.session_cookie import current_session
 TEMPLATES = Path(__file__).with_name("templates")
 
 
+#: The base under which the node answering the request mints its resources (``ESSAIM_BASE``),
+#: set for each request by :class:`ResourceBase`.
+_BASE: ContextVar[str] = ContextVar("resource_base", default=ns.KB)
+
+
+class ResourceBase:
+    """Sets, for each request, the node's resource base that :func:`page_url` maps to
+    ``/kb/…`` (one process may serve several nodes, as the tests do)."""
+
+    def __init__(self, app: ASGIApp, base: str) -> None:
+        self.app, self.base = app, base
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        token = _BASE.set(self.base)
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            _BASE.reset(token)
+
+
 def page_url(iri: str) -> str | None:
-    """Where a link to a resource goes: this node's own page for the knowledge base, the
-    codebook, the ontology and the graphs; the IRI itself for other ``http(s)`` IRIs; None (no
-    link: the page shows the IRI as text) for ``javascript:``, ``data:`` and every other one."""
+    """Where a link to a resource goes: this node's own page for its knowledge base (under its
+    ``ESSAIM_BASE``: ``/kb/<rest>``), the codebook, the ontology and the graphs; the bundled
+    knowledge base's resources (under the default base, on a node with another base) by
+    ``/resource?iri=``; the IRI itself for other ``http(s)`` IRIs; None (no link: the page shows
+    the IRI as text) for ``javascript:``, ``data:`` and every other one.
+
+    >>> page_url("https://w3id.org/essaim/kb/initiative/x")
+    '/kb/initiative/x'
+    >>> token = _BASE.set("https://territoire.example/kb/")
+    >>> page_url("https://territoire.example/kb/initiative/x")
+    '/kb/initiative/x'
+    >>> page_url("https://w3id.org/essaim/kb/initiative/x")
+    '/resource?iri=https%3A%2F%2Fw3id.org%2Fessaim%2Fkb%2Finitiative%2Fx'
+    >>> _BASE.reset(token)
+    """
     return safe_href(_mapped(iri))
 
 
 def _mapped(iri: str) -> str:
+    base = _BASE.get()
+    if iri.startswith(base):
+        return "/kb/" + quote(iri[len(base) :], safe="/")
     if iri.startswith(ns.KB):
-        return "/kb/" + quote(iri[len(ns.KB) :], safe="/")
+        return "/resource?" + urlencode({"iri": iri})
     if iri.startswith(ns.CODEBOOK):
         return "/codebook/" + quote(iri[len(ns.CODEBOOK) :], safe="/")
     if iri.startswith(ns.ESSAIM):
@@ -43,7 +80,7 @@ def _mapped(iri: str) -> str:
 
 def rdf_url(iri: str, fmt: str) -> str:
     """This node's URL for a resource's description in an RDF format (``format=``)."""
-    if iri.startswith((ns.KB, ns.CODEBOOK)):
+    if iri.startswith((_BASE.get(), ns.CODEBOOK)):
         return f"{_mapped(iri)}?format={fmt}"
     return "/resource?" + urlencode({"iri": iri, "format": fmt})
 

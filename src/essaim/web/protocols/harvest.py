@@ -2,7 +2,9 @@
 (``essaim.federation.harvest``), for editors and admins. The answer says what was added,
 changed, left unchanged and removed, and the bytes received; a peer that is down, slow or
 answers invalid data changes nothing and is reported (502, or 403 for a URL off the
-allow-list ``ESSAIM_LOAD_SOURCES``). The harvests ``ESSAIM_HARVEST`` schedules run in the
+allow-list ``ESSAIM_LOAD_SOURCES``). A harvest fetches and checks without the node's write
+lock, so that a slow peer holds no other write, and takes it only to write
+(:func:`harvest_on`). The harvests ``ESSAIM_HARVEST`` schedules run in the
 server (:class:`HarvestSchedule`); ``GET /api/harvest`` lists them with their last outcome."""
 
 from __future__ import annotations
@@ -19,9 +21,10 @@ from essaim.federation.harvest import (
     HarvestError,
     HarvestRefused,
     HarvestReport,
-    harvest,
+    apply_harvest,
     harvest_prefix,
     peer_of,
+    plan_harvest,
 )
 from essaim.users import User
 from essaim.web.access import graph_scope_check, require_editor, writer
@@ -69,12 +72,7 @@ async def run_harvest(
     try:
         # an editor whose scope is some graphs may not write the harvested ones
         graph_scope_check(user)([harvest_prefix(peer_of(url)[0], server.graph_base)])
-        report = await node.write(
-            lambda: harvest(
-                node.store, url, sources=server.load_sources, graph_base=server.graph_base,
-                timeout_s=timeout, max_bytes=server.harvest_max_bytes,
-            )
-        )  # fmt: skip
+        report = await harvest_on(node, url, timeout)
     except HarvestRefused as exc:
         raise Problem(403, str(exc)) from None
     except HarvestError as exc:
@@ -86,12 +84,24 @@ async def run_harvest(
     return report
 
 
+async def harvest_on(node: Node, url: str, timeout: float) -> HarvestReport:
+    """Harvest ``url`` into the node: fetched and checked in a thread without the write lock
+    (a slow peer holds no other write), then applied under it (``apply_harvest`` refuses, and
+    writes nothing, when the peer's graphs here changed in between)."""
+    server = node.settings.server
+    plan = await asyncio.to_thread(
+        plan_harvest, node.store, url, sources=server.load_sources,
+        graph_base=server.graph_base, timeout_s=timeout, max_bytes=server.harvest_max_bytes,
+    )  # fmt: skip
+    return await node.write(lambda: apply_harvest(node.store, plan))
+
+
 class HarvestSchedule:
     """The harvests ``ESSAIM_HARVEST`` names, run by the server while it runs: each source at
-    start, then every interval, through the node's write path (one write at a time), within
-    the interval or ``HARVEST_TIMEOUT_S``, whichever is shorter. Each outcome is logged and
-    kept (``GET /api/harvest``); a failed harvest changes nothing and is tried again at the
-    next interval."""
+    start, then every interval (fetched without the write lock, written through the node's
+    write path: :func:`harvest_on`), within the interval or ``HARVEST_TIMEOUT_S``, whichever is
+    shorter. Each outcome is logged and kept (``GET /api/harvest``); a failed harvest changes
+    nothing and is tried again at the next interval."""
 
     def __init__(self, node: Node) -> None:
         self.node = node
@@ -108,17 +118,10 @@ class HarvestSchedule:
         await asyncio.gather(*self._tasks, return_exceptions=True)
 
     async def _every(self, url: str, every: float) -> None:
-        server = self.node.settings.server
         while True:
             started = datetime.now(UTC).isoformat(timespec="seconds")
             try:
-                report = await self.node.write(
-                    lambda: harvest(
-                        self.node.store, url, sources=server.load_sources,
-                        graph_base=server.graph_base, timeout_s=min(every, HARVEST_TIMEOUT_S),
-                        max_bytes=server.harvest_max_bytes,
-                    )
-                )  # fmt: skip
+                report = await harvest_on(self.node, url, min(every, HARVEST_TIMEOUT_S))
                 self.last[url] = {"started": started, "ok": True, **report.as_dict()}
                 log.info("harvest of %s: %s", url, report.as_dict())
             except HarvestError as exc:
