@@ -10,7 +10,7 @@ import dataclasses
 import io
 import json
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +25,7 @@ from essaim.federation.fanout import (
     Binding,
     InvalidAnswer,
     Row,
+    asking,
     endpoints,
     fan_out,
     links_of,
@@ -37,7 +38,7 @@ from essaim.federation.identity import (
     linked_pairs,
     unlisted_targets,
 )
-from essaim.federation.merge import Merged, merge
+from essaim.federation.merge import NODE_COLUMN, Merged, Share, merge, share
 from essaim.store.base import Term
 from essaim.web.node import Node
 from essaim.web.pages.tables import Table
@@ -75,8 +76,8 @@ async def network_answer(
 ) -> Merged:
     """This node's answer and every peer's, each within ``timeout_s`` (the peers' at most
     ``ESSAIM_FEDERATION_TIMEOUT``), merged by the query's rule."""
-    answers = await _answers(node, query, bindings, timeout_s)
-    return await asyncio.to_thread(merge, answers, query.federation)
+    arrived = await _answers(node, query, bindings, timeout_s, written=False)
+    return await asyncio.to_thread(_merged, arrived, query)
 
 
 async def network_response(
@@ -87,27 +88,65 @@ async def network_response(
     *,
     timeout_s: float,
 ) -> Response:
-    """:func:`network_answer` as the API's answer (:func:`respond`): merged and written in one
-    step off the event loop (one thread hop, not two, after the slowest node)."""
+    """:func:`network_answer` as the API's answer (:func:`respond`): each node's part merged
+    (and, for JSON, its rows written) as its answer arrives, so that after the slowest node
+    only its part, the totals and the writing remain, in one step off the event loop."""
     check_format(media_type)
-    answers = await _answers(node, query, bindings, timeout_s)
+    arrived = await _answers(node, query, bindings, timeout_s, written=media_type == JSON)
     return await asyncio.to_thread(
-        lambda: respond(merge(answers, query.federation), media_type, query)
+        lambda: respond(
+            _merged(arrived, query), media_type, query, written=[a.written for a in arrived]
+        )
     )
+
+
+@dataclass(frozen=True)
+class _Arrived:
+    """A node's answer, its part of the merged answer, and that part's rows written as JSON
+    (``written``: the members of the ``bindings`` array, without the brackets)."""
+
+    answer: Answer
+    share: Share
+    written: str | None
 
 
 async def _answers(
-    node: Node, query: CannedQuery, bindings: Mapping[str, Term], timeout_s: float
-) -> list[Answer]:
-    """This node's answer and every peer's, asked at once."""
+    node: Node,
+    query: CannedQuery,
+    bindings: Mapping[str, Term],
+    timeout_s: float,
+    *,
+    written: bool,
+) -> list[_Arrived]:
+    """This node's answer and every peer's, asked at once, each made into its part of the
+    merged answer (:func:`essaim.federation.merge.share`; with ``written``, its rows written
+    as JSON too) off the event loop as soon as it arrives, while the others are awaited."""
     peers = peers_of(node)
-    links = query.federation.totals
+    rule = query.federation
+    links = rule.totals
     peer_limit = min(timeout_s, node.settings.server.federation_timeout_s)
-    local, remote = await asyncio.gather(
-        _local(node, query.text, bindings, timeout_s, links),
-        fan_out(peers, query.text, bindings, timeout_s=peer_limit, links=links),
+
+    def prepare(answer: Answer) -> _Arrived:
+        part = share(answer, rule)
+        text = None
+        if written:
+            text = json.dumps(part.rows, ensure_ascii=False, separators=(",", ":"))[1:-1]
+        return _Arrived(answer, part, text)
+
+    async def arrive(asked: Awaitable[Answer]) -> _Arrived:
+        return await asyncio.to_thread(prepare, await asked)
+
+    questions = asking(peers, query.text, bindings, timeout_s=peer_limit, links=links)
+    return list(
+        await asyncio.gather(
+            arrive(_local(node, query.text, bindings, timeout_s, links)),
+            *(arrive(question) for question in questions),
+        )
     )
-    return [local, *remote]
+
+
+def _merged(arrived: Sequence[_Arrived], query: CannedQuery) -> Merged:
+    return merge([a.answer for a in arrived], query.federation, shares=[a.share for a in arrived])
 
 
 async def _local(
@@ -204,16 +243,30 @@ def check_format(media_type: str | None) -> None:
         )
 
 
-def respond(merged: Merged, media_type: str | None, query: CannedQuery) -> Response:
+def respond(
+    merged: Merged,
+    media_type: str | None,
+    query: CannedQuery,
+    *,
+    written: Sequence[str | None] = (),
+) -> Response:
     """The merged answer as SPARQL JSON results with a ``federation`` member (each node's
     status, the rule, the totals), or as CSV/TSV rows (the nodes that did not answer in the
-    ``X-Essaim-Missing-Nodes`` header)."""
+    ``X-Essaim-Missing-Nodes`` header). ``written``: each answer's rows already written as
+    JSON (see :class:`_Arrived`), put in as they are."""
     check_format(media_type)
     headers = {"X-Essaim-Scope": "network"}
     if media_type == JSON:
-        # without spaces: 6 % fewer bytes to write and send (2.4 MB for 2,100 rows with them)
-        body = json.dumps(document(merged), ensure_ascii=False, separators=(",", ":")).encode()
-        return Response(body, media_type=JSON, headers=headers)
+        whole = document(merged)
+        if written and merged.variables[0] == NODE_COLUMN and None not in written:
+            rows = ",".join(text for text in written if text)
+            body = (
+                '{"head":' + _json(whole["head"]) + ',"results":{"bindings":[' + rows + "]},"
+                '"federation":' + _json(whole["federation"]) + "}"
+            )
+        else:
+            body = _json(whole)
+        return Response(body.encode(), media_type=JSON, headers=headers)
     if media_type == CSV:
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\r\n")
@@ -228,6 +281,11 @@ def respond(merged: Merged, media_type: str | None, query: CannedQuery) -> Respo
     if missing:
         headers["X-Essaim-Missing-Nodes"] = missing.encode("ascii", "replace").decode()
     return Response(text.encode(), media_type=f"{media_type}; charset=utf-8", headers=headers)
+
+
+def _json(value: object) -> str:
+    # without spaces: 6 % fewer bytes to write and send (2.4 MB for 2,100 rows with them)
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 def document(merged: Merged) -> dict[str, Any]:
