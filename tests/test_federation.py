@@ -13,6 +13,7 @@ The merge rules, the roll-up and the header's ``federation`` line are tested on 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import socket
 import subprocess
@@ -162,6 +163,24 @@ def test_parts_made_as_answers_arrive_give_the_same_answer_and_terms_are_normali
         assert (
             respond(whole, media, query, written=written).body == respond(whole, media, query).body
         )
+    # a query with a ?node of its own: the column is sourceNode, and the rows are written anew
+    clash = [
+        dataclasses.replace(
+            a,
+            variables=("node", *a.variables),
+            rows=tuple({"node": _iri(MAINE), **r} for r in a.rows),
+        )
+        for a in answers
+    ]
+    renamed = merge(clash, rule)
+    assert renamed.variables[:2] == ("sourceNode", "node")
+    texts = [
+        json.dumps(share(a, rule).rows, ensure_ascii=False, separators=(",", ":"))[1:-1]
+        for a in clash
+    ]
+    first = json.loads(respond(renamed, JSON, query, written=texts).body)["results"]["bindings"][0]
+    assert first["sourceNode"] == {"type": "literal", "value": "local"}
+    assert first["node"] == _iri(MAINE)
 
 
 def test_the_base_and_the_peers_time_limit_are_settings() -> None:
