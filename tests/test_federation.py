@@ -13,6 +13,8 @@ The merge rules, the roll-up and the header's ``federation`` line are tested on 
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import os
 import socket
 import subprocess
@@ -27,14 +29,16 @@ import httpx
 import pyoxigraph as ox
 import pytest
 
-from essaim.canned import QueryHeaderError, parse_query
+from essaim.canned import QueryHeaderError, bundled_queries, parse_query
 from essaim.config import Settings, SettingsError
-from essaim.federation.fanout import Answer
-from essaim.federation.merge import merge
+from essaim.federation.fanout import Answer, solutions
+from essaim.federation.merge import merge, share
 from essaim.federation.rules import Rule, read_rule
 from essaim.loading import add_contract_context
 from essaim.namespaces import ESSAIM, SKOS, XSD
 from essaim.validation import validate
+from essaim.web.pages.federated import respond
+from essaim.web.protocols.formats import CSV, JSON, TSV
 from essaim_server_fixtures import EssaimServer, _stop, essaim_binary, launch
 from oxigraph_server_fixtures import free_port, oxigraph_binary, stop, wait_until_serving
 
@@ -121,6 +125,63 @@ def test_totals_roll_extension_concepts_up_to_the_shared_codebook() -> None:
     assert merged.totals.unmatched == (
         (peer.node, ext + "two", "links to 2 shared concepts at the same step"),
     )
+
+
+def test_parts_made_as_answers_arrive_give_the_same_answer_and_terms_are_normalised() -> None:
+    """The parts made as each answer arrives (its rows and sums; its rows written as JSON)
+    give the same merged answer, byte for byte, as merging everything at the end; and a peer's
+    terms written otherwise than pyoxigraph writes them are still normalised when read."""
+    query = bundled_queries()["barriers-by-territory"]
+    rule = query.federation
+    label = {"value": "Maine", "xml:lang": "en", "type": "literal"}  # keys in another order
+    body = json.dumps({"head": {"vars": ["territory", "territoryLabel", "barrier", "initiatives",
+                                         "passages"]}, "results": {"bindings": [
+        {"territory": _iri(MAINE), "territoryLabel": label, "barrier": _iri(CONCRETE),
+         "initiatives": {"type": "typed-literal", "value": "2", "datatype": XSD + "integer"},
+         "passages": {"type": "literal", "value": "3", "datatype": XSD + "integer", "x": "y"}},
+        {"territory": _iri(MAINE), "barrier": _iri(UNCLEAR), "initiatives": _integer(1),
+         "passages": {"type": "literal", "value": "1", "datatype": 7}},
+    ]}}).encode()  # fmt: skip
+    variables, rows = solutions(body)
+    assert rows[0]["territoryLabel"] == {"type": "literal", "value": "Maine", "xml:lang": "en"}
+    assert list(rows[0]["territoryLabel"]) == ["type", "value", "xml:lang"]
+    assert rows[0]["initiatives"] == _integer(2)
+    assert rows[0]["passages"] == _integer(3)
+    assert rows[1]["passages"] == {"type": "literal", "value": "1"}
+    assert rows[1]["initiatives"] == _integer(1)
+    answers = [
+        Answer("local", "ok", variables=variables, rows=rows),
+        Answer("https://t.example/sparql", "ok", variables=variables, rows=rows[:1]),
+        Answer("https://s.example/sparql", "timeout", "no whole answer within 2 s"),
+    ]
+    whole = merge(answers, rule)
+    shares = [share(a, rule) for a in answers]
+    assert merge(answers, rule, shares=shares) == whole
+    assert merge(answers, rule, shares=[shares[0], None]) == whole
+    assert whole.totals is not None and len(whole.totals.rows) == 2
+    written = [json.dumps(p.rows, ensure_ascii=False, separators=(",", ":"))[1:-1] for p in shares]
+    for media in (JSON, CSV, TSV):
+        assert (
+            respond(whole, media, query, written=written).body == respond(whole, media, query).body
+        )
+    # a query with a ?node of its own: the column is sourceNode, and the rows are written anew
+    clash = [
+        dataclasses.replace(
+            a,
+            variables=("node", *a.variables),
+            rows=tuple({"node": _iri(MAINE), **r} for r in a.rows),
+        )
+        for a in answers
+    ]
+    renamed = merge(clash, rule)
+    assert renamed.variables[:2] == ("sourceNode", "node")
+    texts = [
+        json.dumps(share(a, rule).rows, ensure_ascii=False, separators=(",", ":"))[1:-1]
+        for a in clash
+    ]
+    first = json.loads(respond(renamed, JSON, query, written=texts).body)["results"]["bindings"][0]
+    assert first["sourceNode"] == {"type": "literal", "value": "local"}
+    assert first["node"] == _iri(MAINE)
 
 
 def test_the_base_and_the_peers_time_limit_are_settings() -> None:

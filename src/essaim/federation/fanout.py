@@ -20,7 +20,7 @@ import asyncio
 import json
 import time
 import weakref
-from collections.abc import Mapping, Sequence
+from collections.abc import Coroutine, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TypeAlias
 
@@ -122,17 +122,37 @@ def solutions(body: bytes) -> tuple[tuple[str, ...], tuple[Row, ...]]:
             raise InvalidAnswer(f"not SPARQL JSON results: {_short(repr(name))} is not a variable")
     variables = tuple(names)
     known = set(variables)
-    rows: list[Row] = []
     for binding in bindings:
         if not isinstance(binding, dict):
             raise InvalidAnswer("not SPARQL JSON results: a row that is not an object")
-        row: Row = {}
-        for name, term in binding.items():
+        for name, term in binding.items():  # each row kept, its terms replaced where needed
             if name not in known:
                 raise InvalidAnswer(f"not SPARQL JSON results: ?{_short(name)} is not in head.vars")
-            row[name] = _checked(term)
-        rows.append(row)
-    return variables, tuple(rows)
+            if not _plain(term):
+                binding[name] = _checked(term)
+    return variables, tuple(bindings)
+
+
+#: A term kept as it is when it has these keys in this order (as pyoxigraph writes them), the
+#: type one of these, and text values; any other is rewritten by :func:`_checked`.
+_PLAIN: dict[tuple[str, ...], tuple[str, ...]] = {
+    ("type", "value"): ("uri", "literal", "bnode"),
+    ("type", "value", "datatype"): ("literal",),
+    ("type", "value", "xml:lang"): ("literal",),
+}
+
+
+def _plain(term: object) -> bool:
+    if type(term) is not dict:
+        return False
+    keys = tuple(term)
+    kinds = _PLAIN.get(keys)
+    return (
+        kinds is not None
+        and term["type"] in kinds
+        and type(term["value"]) is str
+        and (len(keys) == 2 or type(term[keys[2]]) is str)
+    )
 
 
 def _checked(term: object) -> Binding:
@@ -193,13 +213,27 @@ async def fan_out(
     order of ``peers``; with ``links``, each peer's concept links too (:data:`LINKS_QUERY`, sent
     alongside, within the same limit). Never raises for a peer: its answer says what failed.
     ``client``: the HTTP client to send with (default: :func:`shared_client`)."""
-    text = bind_values(query, dict(substitutions or {}))
-    sender = client or shared_client()
     return list(
         await asyncio.gather(
-            *(_ask(sender, peer, text, timeout_s, links) for peer in endpoints(peers))
+            *asking(peers, query, substitutions, timeout_s=timeout_s, links=links, client=client)
         )
     )
+
+
+def asking(
+    peers: Sequence[str],
+    query: str,
+    substitutions: Mapping[str, Term] | None = None,
+    *,
+    timeout_s: float,
+    links: bool = False,
+    client: httpx.AsyncClient | None = None,
+) -> list[Coroutine[None, None, Answer]]:
+    """:func:`fan_out`'s questions, one per peer, not yet awaited: to handle each answer as it
+    arrives (``asyncio.gather`` them, each wrapped)."""
+    text = bind_values(query, dict(substitutions or {}))
+    sender = client or shared_client()
+    return [_ask(sender, peer, text, timeout_s, links) for peer in endpoints(peers)]
 
 
 #: One client per event loop: making one costs more than a small query (its TLS context,

@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from operator import itemgetter
 
 from essaim.federation.fanout import Answer, Binding, Row
 from essaim.federation.rules import Rule
@@ -77,90 +78,157 @@ class Merged:
         return tuple(a for a in self.answers if not a.ok)
 
 
-def merge(answers: Sequence[Answer], rule: Rule, *, shared: str = CODEBOOK) -> Merged:
-    """The answers made into one (see the module's docstring)."""
+def merge(
+    answers: Sequence[Answer],
+    rule: Rule,
+    *,
+    shared: str = CODEBOOK,
+    shares: Sequence[Share | None] = (),
+) -> Merged:
+    """The answers made into one (see the module's docstring). ``shares``: each answer's
+    :func:`share`, when already made (as each answer arrived); the missing ones are made here."""
     variables: list[str] = []
     for answer in answers:
         for name in answer.variables:
             if name not in variables:
                 variables.append(name)
     column = NODE_COLUMN if NODE_COLUMN not in variables else "sourceNode"
-    rows = tuple(
-        {column: {"type": "literal", "value": answer.node}, **row}
-        for answer in answers
-        if answer.ok
-        for row in answer.rows
-    )
-    totals = _totals(answers, rule, shared) if rule.totals else None
+    made = [
+        shares[index] or share(answer, rule, shared=shared)
+        if index < len(shares)
+        else share(answer, rule, shared=shared)
+        for index, answer in enumerate(answers)
+    ]
+    rows: tuple[Row, ...] = ()
+    if column == NODE_COLUMN:
+        rows = tuple(row for part in made for row in part.rows)
+    else:
+        rows = tuple(
+            {column: {"type": "literal", "value": answer.node}, **row}
+            for answer in answers
+            if answer.ok
+            for row in answer.rows
+        )
+    totals = _totals(made, rule) if rule.totals else None
     per_node = tuple(name for name in rule.per_node if name in variables)
     return Merged((column, *variables), rows, tuple(answers), rule, totals, per_node)
 
 
 #: A term as a key of the totals: its type, value, and language or datatype.
 _Key = tuple[str, str, str, str]
+_Group = tuple[_Key | None, ...]
 
 
-def _key(binding: Binding | None) -> _Key | None:
-    if binding is None:
-        return None
-    return (binding["type"], binding["value"], binding.get("xml:lang", ""),
-            binding.get("datatype", ""))  # fmt: skip
+@dataclass(frozen=True)
+class Share:
+    """One node's part of a merged answer, made as soon as its answer arrives (so that little
+    is left to do after the slowest node): its rows with the :data:`NODE_COLUMN`, and its
+    groups' sums (each group's terms, rolled up through the node's links and written as the
+    totals write them, and its sums)."""
+
+    node: str
+    rows: tuple[Row, ...]
+    groups: dict[_Group, tuple[tuple[Binding | None, ...], list[Decimal]]]
+    integral: dict[str, bool]
+    rolled: dict[tuple[str, str], str]
+    unmatched: dict[tuple[str, str], str]
+    not_numbers: frozenset[tuple[str, str]]
 
 
-def _binding(key: _Key) -> Binding:
-    kind, value, lang, datatype = key
-    out = {"type": kind, "value": value}
-    if lang:
-        out["xml:lang"] = lang
-    elif datatype:
-        out["datatype"] = datatype
-    return out
-
-
-def _totals(answers: Sequence[Answer], rule: Rule, shared: str) -> Totals:
-    sums: dict[tuple[_Key | None, ...], list[Decimal]] = {}
+def share(answer: Answer, rule: Rule, *, shared: str = CODEBOOK) -> Share:
+    """``answer``'s part of the merged answer by ``rule`` (empty when it did not answer)."""
+    node = answer.node
+    groups: dict[_Group, tuple[tuple[Binding | None, ...], list[Decimal]]] = {}
     integral: dict[str, bool] = dict.fromkeys(rule.summed, True)
-    nodes: dict[tuple[_Key | None, ...], set[str]] = {}
     rolled: dict[tuple[str, str], str] = {}
     unmatched: dict[tuple[str, str], str] = {}
     not_numbers: set[tuple[str, str]] = set()
-    for answer in answers:
-        if not answer.ok:
-            continue
-        resolve = Resolver(answer.links, shared)
-        for row in answer.rows:
-            key: list[_Key | None] = []
-            for name in rule.by:
-                term = row.get(name)
-                if term is not None and term["type"] == "uri" and resolve.extension(term["value"]):
-                    target, why = resolve(term["value"])
-                    if target is None:
-                        unmatched[(answer.node, term["value"])] = why
-                    else:
-                        rolled[(answer.node, term["value"])] = target
-                        term = {"type": "uri", "value": target}
-                key.append(_key(term))
-            frozen = tuple(key)
-            totals = sums.setdefault(frozen, [Decimal(0)] * len(rule.summed))
-            nodes.setdefault(frozen, set()).add(answer.node)
-            for index, name in enumerate(rule.summed):
-                number = _number(row.get(name))
-                if number is None:
-                    if row.get(name) is not None:
-                        not_numbers.add((answer.node, name))
+    if not answer.ok:
+        return Share(node, (), groups, integral, rolled, unmatched, frozenset())
+    tag = {"type": "literal", "value": node}
+    rows = tuple({NODE_COLUMN: tag, **row} for row in answer.rows)
+    if not rule.totals:
+        return Share(node, rows, groups, integral, rolled, unmatched, frozenset())
+    resolve = Resolver(answer.links, shared)
+    by, summed = rule.by, tuple(enumerate(rule.summed))
+    zero = [Decimal(0)] * len(summed)
+    for row in answer.rows:
+        terms = [row.get(name) for name in by]
+        if resolve.edges:  # the node codes with concepts of its own
+            for index, term in enumerate(terms):
+                if term is None or term["type"] != "uri" or not resolve.extension(term["value"]):
                     continue
-                totals[index] += number[0]
-                integral[name] = integral[name] and number[1]
+                target, why = resolve(term["value"])
+                if target is None:
+                    unmatched[(node, term["value"])] = why
+                else:
+                    rolled[(node, term["value"])] = target
+                    terms[index] = {"type": "uri", "value": target}
+        key = tuple(
+            None if t is None
+            else (t["type"], t["value"], t.get("xml:lang", ""), t.get("datatype", ""))
+            for t in terms
+        )  # fmt: skip
+        group = groups.get(key)
+        if group is None:
+            written = tuple(None if t is None else _binding(t) for t in terms)
+            group = groups[key] = (written, zero.copy())
+        sums = group[1]
+        for index, name in summed:
+            term = row.get(name)
+            if term is None:
+                continue
+            number = _number(term)
+            if number is None:
+                not_numbers.add((node, name))
+                continue
+            sums[index] += number[0]
+            if not number[1]:
+                integral[name] = False
+    return Share(node, rows, groups, integral, rolled, unmatched, frozenset(not_numbers))
+
+
+def _binding(term: Binding) -> Binding:
+    """A key's term as the totals write it: its type and value, and its language or datatype."""
+    out = {"type": term["type"], "value": term["value"]}
+    if term.get("xml:lang"):
+        out["xml:lang"] = term["xml:lang"]
+    elif term.get("datatype"):
+        out["datatype"] = term["datatype"]
+    return out
+
+
+def _totals(shares: Sequence[Share], rule: Rule) -> Totals:
+    groups: dict[_Group, tuple[tuple[Binding | None, ...], list[Decimal], set[str]]] = {}
+    integral: dict[str, bool] = dict.fromkeys(rule.summed, True)
+    rolled: dict[tuple[str, str], str] = {}
+    unmatched: dict[tuple[str, str], str] = {}
+    not_numbers: set[tuple[str, str]] = set()
+    for part in shares:
+        for key, (terms, sums) in part.groups.items():
+            group = groups.get(key)
+            if group is None:
+                groups[key] = (terms, sums.copy(), {part.node})
+                continue
+            group[2].add(part.node)
+            running = group[1]
+            for index, value in enumerate(sums):
+                running[index] += value
+        for name, whole in part.integral.items():
+            integral[name] = integral[name] and whole
+        rolled.update(part.rolled)
+        unmatched.update(part.unmatched)
+        not_numbers |= part.not_numbers
     out: list[tuple[Decimal, tuple[str, ...], Row]] = []
-    for group, values in sums.items():
-        total: Row = {n: _binding(k) for n, k in zip(rule.by, group, strict=True) if k is not None}
+    integer = XSD + "integer"
+    for terms, values, nodes in groups.values():
+        total: Row = {n: t for n, t in zip(rule.by, terms, strict=True) if t is not None}
         for name, value in zip(rule.summed, values, strict=True):
             total[name] = _literal(value, integral[name])
-        total[NODES_COLUMN] = {"type": "literal", "value": str(len(nodes[group])),
-                               "datatype": XSD + "integer"}  # fmt: skip
-        order = tuple(k[1] if k else "" for k in group)
+        total[NODES_COLUMN] = {"type": "literal", "value": str(len(nodes)), "datatype": integer}
+        order = tuple(t["value"] if t is not None else "" for t in terms)
         out.append((-values[0], order, total))
-    out.sort(key=lambda item: (item[0], item[1]))
+    out.sort(key=itemgetter(0, 1))
     return Totals(
         rule.by,
         rule.summed,

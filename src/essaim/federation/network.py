@@ -9,8 +9,10 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import json
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from essaim.canned import CannedQuery
@@ -21,17 +23,27 @@ from essaim.federation.fanout import (
     Answer,
     Binding,
     InvalidAnswer,
-    fan_out,
+    asking,
     links_of,
     solutions,
     term_of,
 )
-from essaim.federation.merge import Merged
+from essaim.federation.merge import NODE_COLUMN, Merged, Share, merge, share
 from essaim.store.base import Term
 
 #: The name of this node's rows in the ``node`` column.
 LOCAL = "local"
 _NTRIPLES = "application/n-triples"
+
+
+@dataclass(frozen=True)
+class Arrived:
+    """A node's answer, its part of the merged answer, and that part's rows written as JSON
+    (``written``: the members of the ``bindings`` array, without the brackets)."""
+
+    answer: Answer
+    share: Share
+    written: str | None
 
 
 async def network_answers(
@@ -42,15 +54,36 @@ async def network_answers(
     *,
     timeout_s: float,
     peer_timeout_s: float,
-) -> list[Answer]:
+    written: bool = False,
+) -> list[Arrived]:
     """This node's answer (``executor``, within ``timeout_s``) and every peer's (each within
-    ``peer_timeout_s``), asked at once; this node's first."""
-    links = query.federation.totals
-    local, remote = await asyncio.gather(
-        local_answer(executor, query.text, bindings, timeout_s, links),
-        fan_out(peers, query.text, bindings, timeout_s=peer_timeout_s, links=links),
+    ``peer_timeout_s``), asked at once; this node's first. Each is made into its part of the
+    merged answer (:func:`essaim.federation.merge.share`; with ``written``, its rows written as
+    JSON too) off the event loop as soon as it arrives, while the others are awaited, so that
+    after the slowest node only its part, the totals and the writing remain."""
+    rule = query.federation
+    links = rule.totals
+
+    def prepare(answer: Answer) -> Arrived:
+        part = share(answer, rule)
+        text = _json(part.rows)[1:-1] if written else None
+        return Arrived(answer, part, text)
+
+    async def arrive(asked: Awaitable[Answer]) -> Arrived:
+        return await asyncio.to_thread(prepare, await asked)
+
+    questions = asking(peers, query.text, bindings, timeout_s=peer_timeout_s, links=links)
+    return list(
+        await asyncio.gather(
+            arrive(local_answer(executor, query.text, bindings, timeout_s, links)),
+            *(arrive(question) for question in questions),
+        )
     )
-    return [local, *remote]
+
+
+def merge_arrived(arrived: Sequence[Arrived], query: CannedQuery) -> Merged:
+    """The nodes' parts merged by the query's rule."""
+    return merge([a.answer for a in arrived], query.federation, shares=[a.share for a in arrived])
 
 
 async def local_answer(
@@ -142,6 +175,24 @@ def document(merged: Merged) -> dict[str, Any]:
             },
         },
     }
+
+
+def json_text(merged: Merged, written: Sequence[str | None] = ()) -> str:
+    """:func:`document` as compact JSON; ``written``: each node's rows already written (see
+    :class:`Arrived`), put in as they are when the merged rows are theirs unchanged."""
+    whole = document(merged)
+    if written and merged.variables[0] == NODE_COLUMN and None not in written:
+        rows = ",".join(text for text in written if text)
+        return (
+            '{"head":' + _json(whole["head"]) + ',"results":{"bindings":[' + rows + "]},"
+            '"federation":' + _json(whole["federation"]) + "}"
+        )
+    return _json(whole)
+
+
+def _json(value: object) -> str:
+    # without spaces: 6 % fewer bytes to write and send (2.4 MB for 2,100 rows with them)
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 def csv_text(merged: Merged) -> str:

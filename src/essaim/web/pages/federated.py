@@ -14,19 +14,22 @@ from starlette.responses import Response
 
 from essaim.canned import CannedQuery, ParameterError, bind
 from essaim.config import ServerSettings
-from essaim.federation.fanout import Answer, Row, endpoints, fan_out, term_of
+from essaim.federation.fanout import Row, endpoints, fan_out, term_of
 from essaim.federation.identity import (
     IDENTITY_QUERY,
     described_query,
     linked_pairs,
     unlisted_targets,
 )
-from essaim.federation.merge import Merged, merge
+from essaim.federation.merge import Merged
 from essaim.federation.network import (
     LOCAL,
+    Arrived,
     csv_text,
     document,
+    json_text,
     local_answer,
+    merge_arrived,
     missing,
     network_answers,
     status,
@@ -69,8 +72,8 @@ async def network_answer(
 ) -> Merged:
     """This node's answer and every peer's, each within ``timeout_s`` (the peers' at most
     ``ESSAIM_FEDERATION_TIMEOUT``), merged by the query's rule."""
-    answers = await _answers(node, query, bindings, timeout_s)
-    return await asyncio.to_thread(merge, answers, query.federation)
+    arrived = await _answers(node, query, bindings, timeout_s)
+    return await asyncio.to_thread(merge_arrived, arrived, query)
 
 
 async def network_response(
@@ -81,22 +84,32 @@ async def network_response(
     *,
     timeout_s: float,
 ) -> Response:
-    """:func:`network_answer` as the API's answer (:func:`respond`): merged and written in one
-    step off the event loop (one thread hop, not two, after the slowest node)."""
+    """:func:`network_answer` as the API's answer (:func:`respond`): each node's part merged
+    (and, for JSON, its rows written) as its answer arrives, so that after the slowest node
+    only its part, the totals and the writing remain, in one step off the event loop."""
     check_format(media_type)
-    answers = await _answers(node, query, bindings, timeout_s)
+    arrived = await _answers(node, query, bindings, timeout_s, written=media_type == JSON)
     return await asyncio.to_thread(
-        lambda: respond(merge(answers, query.federation), media_type, query)
+        lambda: respond(
+            merge_arrived(arrived, query), media_type, query, written=[a.written for a in arrived]
+        )
     )
 
 
 async def _answers(
-    node: Node, query: CannedQuery, bindings: Mapping[str, Term], timeout_s: float
-) -> list[Answer]:
-    """This node's answer and every peer's, asked at once."""
+    node: Node,
+    query: CannedQuery,
+    bindings: Mapping[str, Term],
+    timeout_s: float,
+    *,
+    written: bool = False,
+) -> list[Arrived]:
+    """This node's answer and every peer's, asked at once, each made into its part of the
+    merged answer as it arrives (:func:`essaim.federation.network.network_answers`)."""
     return await network_answers(
         node.executor, peers_of(node), query, bindings, timeout_s=timeout_s,
         peer_timeout_s=min(timeout_s, node.settings.server.federation_timeout_s),
+        written=written,
     )  # fmt: skip
 
 
@@ -142,16 +155,21 @@ def check_format(media_type: str | None) -> None:
         )
 
 
-def respond(merged: Merged, media_type: str | None, query: CannedQuery) -> Response:
+def respond(
+    merged: Merged,
+    media_type: str | None,
+    query: CannedQuery,
+    *,
+    written: Sequence[str | None] = (),
+) -> Response:
     """The merged answer as SPARQL JSON results with a ``federation`` member (each node's
     status, the rule, the totals), or as CSV/TSV rows (the nodes that did not answer in the
-    ``X-Essaim-Missing-Nodes`` header)."""
+    ``X-Essaim-Missing-Nodes`` header). ``written``: each answer's rows already written as
+    JSON (:class:`essaim.federation.network.Arrived`), put in as they are."""
     check_format(media_type)
     headers = {"X-Essaim-Scope": "network"}
     if media_type == JSON:
-        # without spaces: 6 % fewer bytes to write and send (2.4 MB for 2,100 rows with them)
-        body = json.dumps(document(merged), ensure_ascii=False, separators=(",", ":")).encode()
-        return Response(body, media_type=JSON, headers=headers)
+        return Response(json_text(merged, written).encode(), media_type=JSON, headers=headers)
     text = csv_text(merged) if media_type == CSV else tsv_text(merged)
     missing = "; ".join(f"{a.node} {a.status}" for a in merged.missing)
     if missing:
