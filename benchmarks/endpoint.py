@@ -559,6 +559,101 @@ def prepare(label: str, triples: int, work: Path, seed: int) -> Prepared:
     return Prepared(label, data, quads, essaim_dir, raw_dir, oxigraph_dir, initiative, info)
 
 
+#: The default knowledge base's initiatives, in a stable order (the cheap query takes the middle
+#: one, as on the synthetic data).
+KB_INITIATIVES = """PREFIX essaim: <https://w3id.org/essaim/ontology#>
+SELECT DISTINCT ?i WHERE { ?i a essaim:Initiative FILTER(isIRI(?i)) } ORDER BY STR(?i)"""
+
+#: Parameters for the canned queries that require one, filled from the data (see kb_queries).
+KB_SEARCH_TEXT = "innovation"
+KB_CONCEPT = "https://w3id.org/essaim/codebook/barrier/resources-and-constraints"
+
+
+def first_start(data_dir: Path, folder: Path) -> float:
+    """``essaim serve`` on an empty data folder, as ``make run`` starts it the first time: it
+    loads the bundled ontology/ and kb/ (the default knowledge base); stopped once it answers.
+    Returns the seconds from launch to its first ``/healthz`` answer."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ESSAIM_")}
+
+    def command(port: int) -> list[str]:
+        return [*harness.essaim_command(), "--data-dir", str(data_dir), "serve", "--port",
+                str(port), "--log-level", "warning"]  # fmt: skip
+
+    with Servers(folder) as servers:
+        start = time.monotonic()
+        servers.start(
+            "essaim (first start)", command, query_path="/sparql", probe_path="/healthz",
+            cwd=data_dir, env=env,
+        )  # fmt: skip
+        return time.monotonic() - start
+
+
+def prepare_kb(work: Path, folder: Path) -> Prepared:
+    """The default knowledge base (REAL data): loaded by essaim's first start, compacted and
+    checkpointed as for the synthetic data; every quad of the checkpoint dumped to N-Quads and
+    loaded into an oxigraph store (the same graphs), compacted."""
+    stores = work / "endpoint-kb"
+    shutil.rmtree(stores, ignore_errors=True)
+    stores.mkdir(parents=True)
+    essaim_dir, raw_dir, oxigraph_dir = stores / "essaim", stores / "raw", stores / "oxigraph"
+    essaim_dir.mkdir()
+    err.print("kb: essaim's first start on an empty folder (loads the default knowledge base)")
+    started_s = first_start(essaim_dir, folder)
+    settle = harness.run_child(
+        [sys.executable, "-c", SETTLE, str(essaim_dir), str(raw_dir)], stores
+    )
+    settled = json.loads(settle["stdout"].strip().splitlines()[-1])
+    data = stores / "kb.nq"
+    raw = ox.Store.read_only(str(raw_dir))
+    quads = len(raw)
+    raw.dump(output=str(data), format=ox.RdfFormat.N_QUADS)
+    rows = [s["i"] for s in raw.query(KB_INITIATIVES, use_default_graph_as_union=True)]  # type: ignore[union-attr]
+    del raw
+    if not rows:
+        raise BenchmarkError("no essaim:Initiative in the default knowledge base")
+    initiative = rows[len(rows) // 2].value
+    harness.warm_file(data)
+    ox_load = harness.run_child(
+        [oxigraph_binary(), "load", "--location", str(oxigraph_dir), "--file", str(data)], stores
+    )
+    ox_optimize = harness.run_child(
+        [oxigraph_binary(), "optimize", "--location", str(oxigraph_dir)], stores
+    )
+    info = {
+        "label": "kb",
+        "data": "the default knowledge base (real data, as `make run` loads it)",
+        "triples": quads,
+        "initiatives": len(rows),
+        "file": data.name,
+        "initiative": initiative,
+        "essaim_first_start_s": started_s,
+        "essaim_optimize_s": settled["optimize_s"],
+        "oxigraph_load_s": ox_load["wall_s"],
+        "oxigraph_optimize_s": ox_optimize["wall_s"],
+        "essaim_store_bytes": harness.disk_usage(essaim_dir),
+        "oxigraph_store_bytes": harness.disk_usage(oxigraph_dir),
+    }
+    return Prepared("kb", data, quads, essaim_dir, raw_dir, oxigraph_dir, initiative, info)
+
+
+def kb_queries(prepared: Prepared) -> dict[str, str]:
+    """The heavy mix on the default knowledge base: the synthetic mix (``benchmarks/queries``)
+    and every canned query of ``queries/`` (``canned/<name>``), its parameters bound by a
+    ``VALUES`` block as essaim sends them to a remote store: the defaults; the initiative of the
+    cheap query, a broad barrier concept and the word ``innovation`` where one is required."""
+    from essaim.canned import bind, bundled_queries
+    from essaim.store.values_clause import bind_values
+
+    required = {"initiative": prepared.initiative, "concept": KB_CONCEPT, "text": KB_SEARCH_TEXT}
+    mix = dict(harness.read_queries())
+    for name, query in sorted(bundled_queries().items()):
+        values = {
+            p.name: required[p.name] for p in query.parameters if p.required and p.name in required
+        }
+        mix[f"canned/{name}"] = bind_values(query.text, bind(query, values))
+    return mix
+
+
 # ------------------------------------------------------------------------------------------------
 # The cheap query under wrk
 # ------------------------------------------------------------------------------------------------
@@ -618,10 +713,17 @@ def _wrk_options(args: argparse.Namespace) -> dict[str, Any]:
 # ------------------------------------------------------------------------------------------------
 
 
-def bench_heavy(essaim: Server, oxigraph: Server, raw_dir: Path, reps: int) -> dict[str, Any]:
-    """Every query of the mix through essaim's endpoint, raw pyoxigraph and oxigraph serve,
-    paired and interleaved; each result read whole (HTTP) or serialised to JSON (raw)."""
-    queries = harness.read_queries()
+def bench_heavy(
+    essaim: Server,
+    oxigraph: Server,
+    raw_dir: Path,
+    reps: int,
+    queries: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """Every query of the mix (default: ``benchmarks/queries/*.rq``) through essaim's endpoint,
+    raw pyoxigraph and oxigraph serve, paired and interleaved; each result read whole (HTTP) or
+    serialised to JSON (raw)."""
+    queries = harness.read_queries() if queries is None else queries
     raw = ox.Store.read_only(str(raw_dir))
     client = httpx.Client(timeout=httpx.Timeout(3600.0, connect=10.0))
 
@@ -855,7 +957,13 @@ def bench_runaway(servers: Servers, prepared: Prepared, args: argparse.Namespace
 # ------------------------------------------------------------------------------------------------
 
 
-def bench_main_size(prepared: Prepared, args: argparse.Namespace, folder: Path) -> dict[str, Any]:
+def bench_main_size(
+    prepared: Prepared,
+    args: argparse.Namespace,
+    folder: Path,
+    queries: dict[str, str] | None = None,
+    runaway: bool = True,
+) -> dict[str, Any]:
     result: dict[str, Any] = {"data": prepared.info}
     with Servers(folder) as servers:
         essaim = start_essaim(servers, prepared.essaim_dir, args.query_timeout, args.workers)
@@ -865,9 +973,9 @@ def bench_main_size(prepared: Prepared, args: argparse.Namespace, folder: Path) 
             err.print(f"{prepared.label}: the cheap query")
             result["cheap"] = bench_cheap([essaim, oxigraph], prepared.cheap_query, args)
         err.print(f"{prepared.label}: the heavy mix")
-        result["heavy"] = bench_heavy(essaim, oxigraph, prepared.raw_dir, args.heavy_reps)
+        result["heavy"] = bench_heavy(essaim, oxigraph, prepared.raw_dir, args.heavy_reps, queries)
         servers.stop_all()
-        if args.wrk:
+        if args.wrk and runaway:
             err.print(f"{prepared.label}: the runaway query")
             result["runaway"] = bench_runaway(servers, prepared, args)
     return result
@@ -916,6 +1024,26 @@ def run_benchmark(
                 {"part": key, "size": label, "error": str(exc)}
             )
         save()
+    if args.kb:
+        bench_kb(args, report, folder)
+        save()
+
+
+def bench_kb(args: argparse.Namespace, report: dict[str, Any], folder: Path) -> None:
+    """The default knowledge base (real data): the cheap query and the heavy mix with the canned
+    queries, as on the synthetic data (no runaway part: it does not depend on the data)."""
+    try:
+        prepared = prepare_kb(args.work, folder)
+        try:
+            report["kb"] = bench_main_size(
+                prepared, args, folder, queries=kb_queries(prepared), runaway=False
+            )
+        finally:
+            if not args.keep:
+                shutil.rmtree(prepared.essaim_dir.parent, ignore_errors=True)
+    except (BenchmarkError, ValueError, OSError, httpx.HTTPError) as exc:
+        err.print(f"[red]kb: the endpoint benchmark failed:[/red] {exc}")
+        report.setdefault("failures", []).append({"part": "kb", "size": "kb", "error": str(exc)})
 
 
 # ------------------------------------------------------------------------------------------------
@@ -925,10 +1053,15 @@ def run_benchmark(
 
 def targets(report: dict[str, Any]) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
-    main = report.get("main")
-    if not main:
-        return out
-    label = main["data"]["label"]
+    for key in ("main", "kb"):
+        if report.get(key):
+            out += _targets(report[key])
+    return out
+
+
+def _targets(main: dict[str, Any]) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    label = data_label(main["data"])
 
     def add(name: str, value: float | None, limit: str, met: bool | None) -> None:
         out.append({"target": name, "size": label, "value": value, "limit": limit, "met": met})
@@ -976,10 +1109,50 @@ def targets(report: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
+def data_label(data: dict[str, Any]) -> str:
+    """What a part ran on: ``kb (real)`` for the default knowledge base, else the size of the
+    SYNTHETIC data."""
+    return "kb (real)" if data["label"] == "kb" else f"{data['label']} SYNTHETIC"
+
+
 def _fmt(value: float | None, digits: int = 1) -> str:
     if value is None:
         return "—"
     return f"{value:,.{digits}f}"
+
+
+def _heavy_lines(main: dict[str, Any] | None) -> list[str]:
+    if not main or not main.get("heavy"):
+        return []
+    h = main["heavy"]
+    lines: list[str] = []
+    lines += [
+        f"## Heavy queries, {data_label(main['data'])} (ms; median / p90; whole results)",
+        "",
+        "| query | rows | essaim HTTP | raw pyoxigraph | essaim / raw | oxigraph serve "
+        "| oxigraph serve / raw |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name, q in h["queries"].items():
+        e, r, s = q["essaim"], q["raw"], q["oxigraph serve"]
+        lines.append(
+            f"| {name} | {e['rows']:,} | {e['median_ms']:,.1f} / {e['p90_ms']:,.1f} "
+            f"| {r['median_ms']:,.1f} / {r['p90_ms']:,.1f} | {q['essaim_vs_raw']['ratio']:.3f} "
+            f"| {s['median_ms']:,.1f} / {s['p90_ms']:,.1f} "
+            f"| {q['oxigraph_vs_raw']['ratio']:.3f} |"
+        )
+    mix = h["mix"]
+    lines += [
+        f"| **whole mix** | | {mix['essaim_ms']:,.1f} | {mix['raw_ms']:,.1f} "
+        f"| {mix['essaim_vs_raw']:.3f} | {mix['oxigraph serve_ms']:,.1f} "
+        f"| {mix['oxigraph_vs_raw']:.3f} |",
+        "",
+        "Raw pyoxigraph runs in the benchmark's process on a checkpoint of the store essaim "
+        "serves (`Store.read_only`, default graph as union) and serialises the results to "
+        "JSON, as essaim's workers do; the HTTP times include the request and the whole body.",
+        "",
+    ]
+    return lines
 
 
 def markdown(report: dict[str, Any]) -> str:
@@ -991,13 +1164,20 @@ def markdown(report: dict[str, Any]) -> str:
         f"{m['cpu']}, {m['cores_logical']} logical cores, {m['ram_bytes'] / 2**30:.1f} GiB RAM, "
         f"{m['os']}, {m['python']}; pyoxigraph {m['packages']['pyoxigraph']}, essaim "
         f"{m['packages']['essaim']} ({m['commit']}); {report.get('wrk') or 'wrk missing'}. "
-        f"Seed {o['seed']}; synthetic data (benchmarks/generate.py). wrk -t{o['threads']} "
+        f"Seed {o['seed']}; SYNTHETIC data (benchmarks/generate.py) for the sizes"
+        + (
+            f"; **kb (real)**: the default knowledge base as `make run` loads it "
+            f"({report['kb']['data']['triples']:,} quads, essaim's first start)"
+            if report.get("kb")
+            else ""
+        )
+        + f". wrk -t{o['threads']} "
         f"-c{o['connections']} -d{o['duration']:g}s, runs per server: {o['wrk_reps']} "
         f"(interleaved; medians); heavy-query repetitions: {o['heavy_reps']}, after a warm-up.",
         "",
     ]
     cheap_rows = []
-    for key in ("main", "rdflib"):
+    for key in ("main", "kb", "rdflib"):
         part = report.get(key)
         if part and part.get("cheap"):
             cheap_rows.append((part["data"], part["cheap"]))
@@ -1014,7 +1194,8 @@ def markdown(report: dict[str, Any]) -> str:
                 vs = s.get("throughput_vs_oxigraph", {}).get("ratio")
                 cpu = s.get("cpu_pct", {})
                 lines.append(
-                    f"| {data['label']} | {name} | {cheap['rows']} | {s['requests_per_s']:,.0f} "
+                    f"| {data_label(data)} | {name} | {cheap['rows']} "
+                    f"| {s['requests_per_s']:,.0f} "
                     f"| {'' if vs is None else f'{vs:.0%}'} | {s['p50_ms']:.2f} "
                     f"| {s['p99_ms']:.2f} | {s['max_ms']:.1f} | {s['non_2xx_3xx']} "
                     f"| {s['socket_errors']} | "
@@ -1030,35 +1211,9 @@ def markdown(report: dict[str, Any]) -> str:
             "(other work: noise).",
             "",
         ]
+    for key in ("main", "kb"):
+        lines += _heavy_lines(report.get(key))
     main = report.get("main")
-    if main and main.get("heavy"):
-        h = main["heavy"]
-        lines += [
-            f"## Heavy queries at {main['data']['label']} (ms; median / p90; whole results)",
-            "",
-            "| query | rows | essaim HTTP | raw pyoxigraph | essaim / raw | oxigraph serve "
-            "| oxigraph serve / raw |",
-            "|---|---:|---:|---:|---:|---:|---:|",
-        ]
-        for name, q in h["queries"].items():
-            e, r, s = q["essaim"], q["raw"], q["oxigraph serve"]
-            lines.append(
-                f"| {name} | {e['rows']:,} | {e['median_ms']:,.1f} / {e['p90_ms']:,.1f} "
-                f"| {r['median_ms']:,.1f} / {r['p90_ms']:,.1f} | {q['essaim_vs_raw']['ratio']:.3f} "
-                f"| {s['median_ms']:,.1f} / {s['p90_ms']:,.1f} "
-                f"| {q['oxigraph_vs_raw']['ratio']:.3f} |"
-            )
-        mix = h["mix"]
-        lines += [
-            f"| **whole mix** | | {mix['essaim_ms']:,.1f} | {mix['raw_ms']:,.1f} "
-            f"| {mix['essaim_vs_raw']:.3f} | {mix['oxigraph serve_ms']:,.1f} "
-            f"| {mix['oxigraph_vs_raw']:.3f} |",
-            "",
-            "Raw pyoxigraph runs in the benchmark's process on a checkpoint of the store essaim "
-            "serves (`Store.read_only`, default graph as union) and serialises the results to "
-            "JSON, as essaim's workers do; the HTTP times include the request and the whole body.",
-            "",
-        ]
     if main and main.get("runaway"):
         r = main["runaway"]
         alone, loaded = r["alone"], r["under_load"]
@@ -1167,6 +1322,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="virtual environment for rdflib-endpoint (created when missing)",
     )  # fmt: skip
     parser.add_argument("--keep", action="store_true", help="keep the stores")
+    parser.add_argument(
+        "--kb", action="store_true",
+        help="also the default knowledge base (real data, as `make run` loads it): cheap query "
+        "and heavy mix with the canned queries",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     if args.quick:
         args.size, args.rdflib_size = QUICK_SIZE, QUICK_SIZE
@@ -1217,6 +1377,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "heavy_reps": args.heavy_reps,
             "runaway_limit_s": args.runaway_limit,
             "workers": args.workers,
+            "kb": args.kb,
         },
     }
     path = args.out / f"{started.strftime('%Y%m%dT%H%M%SZ')}-endpoint.json"

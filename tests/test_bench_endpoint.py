@@ -149,3 +149,27 @@ def test_paired_compares_medians_and_pairs() -> None:
         endpoint.paired([1.0], [1.0, 2.0])
     with pytest.raises(ValueError):
         endpoint.paired([], [])
+
+
+def test_kb_mix_binds_every_canned_query_and_names_the_data(tmp_path: Path) -> None:
+    """The heavy mix on the default knowledge base: the synthetic mix and every canned query,
+    its required parameters bound, each a query pyoxigraph runs; tables say which data."""
+    import pyoxigraph as ox
+
+    from essaim.canned import bundled_queries
+
+    initiative = "https://w3id.org/essaim/kb/initiative/example"
+    prepared = endpoint.Prepared(
+        "kb", tmp_path / "kb.nq", 0, tmp_path, tmp_path, tmp_path, initiative, {}
+    )
+    mix = endpoint.kb_queries(prepared)
+    canned = {n.removeprefix("canned/") for n in mix if n.startswith("canned/")}
+    assert canned == set(bundled_queries())
+    assert set(mix) - {f"canned/{n}" for n in canned} == set(endpoint.harness.read_queries())
+    assert f"<{initiative}>" in mix["canned/initiative-profile"]
+    assert '"innovation"' in mix["canned/search-passages"]
+    empty = ox.Store()
+    for name, text in mix.items():
+        assert isinstance(empty.query(text), ox.QuerySolutions), name  # parses, binds, runs
+    assert endpoint.data_label({"label": "kb"}) == "kb (real)"
+    assert endpoint.data_label({"label": "250k"}) == "250k SYNTHETIC"
