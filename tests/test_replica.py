@@ -32,7 +32,7 @@ import pytest
 from essaim.canned import bundled_queries
 from essaim.config import ServerSettings, Settings, SettingsError
 from essaim.execution import replica
-from essaim.execution.replica import ReplicaTooLarge
+from essaim.execution.replica import ReplicaPool, ReplicaTooLarge
 from essaim.loading import load
 from essaim.resources import bundled_data
 from essaim.store import EmbeddedStore, StoreError
@@ -88,18 +88,40 @@ def disk_rows(app: EssaimApp, query: str) -> Rows:
     return _rows(results.serialize(format=ox.QueryResultsFormat.JSON) or b"")
 
 
+def settled(app: EssaimApp) -> ReplicaPool:
+    """Once the copy is loaded and every worker is a fork of its host, idle (until then the
+    workers answer from the checkpoints on disk)."""
+    pool = app.node.replica
+    assert pool is not None
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        workers = list(pool._workers)
+        host = pool._host
+        if (
+            pool.state == "memory"
+            and pool._idle.qsize() == len(workers) == pool.settings.workers
+            and all(getattr(w.process, "host", None) is host for w in workers)
+        ):
+            return pool
+        time.sleep(0.01)
+    raise AssertionError(f"the replica did not settle: {pool.status()}")
+
+
 @pytest.fixture(scope="module")
 def replica_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EssaimApp]:
     """One node with a replica for the module: each test writes graphs of its own."""
     root = tmp_path_factory.mktemp("replica")
     preload(root)
     with ExitStack() as stack:
-        yield open_app(stack, root, load_on_start=False, replica="memory")
+        app = open_app(stack, root, load_on_start=False, replica="memory")
+        settled(app)
+        yield app
 
 
 def test_the_replica_starts_from_the_store_and_says_what_it_took(replica_app: EssaimApp) -> None:
     health = replica_app.get("/healthz").json()
     quads = len(replica_app.node.store.raw)  # type: ignore[attr-defined]
+    assert health["replica"]["state"] == "memory"
     assert health["replica"]["quads"] == quads > 1000
     assert health["replica"]["resident_bytes"] > 0
     assert health["replica"]["estimate_bytes"] >= quads * 400
@@ -216,12 +238,23 @@ def _kill_tree(server: EssaimServer) -> None:
     server.process.wait()
 
 
+def loaded(url: str) -> dict[str, Any]:
+    """What ``/healthz`` says of the replica once its copy is loaded."""
+    deadline = time.monotonic() + 60
+    while True:
+        replica: dict[str, Any] = httpx.get(f"{url}/healthz").json()["replica"]
+        if replica["state"] == "memory" or time.monotonic() > deadline:
+            return replica
+        time.sleep(0.05)
+
+
 def test_a_server_killed_while_a_write_reaches_the_replica_serves_it_when_started_again(
     tmp_path: Path,
 ) -> None:
     root = tmp_path / "crash"
     first = launch(root, "--no-load", "--replica", "memory", "--workers", "1")
     tokens = first.tokens
+    assert loaded(first.url)["state"] == "memory"
     big, small = GRAPHS + "test/crash-big", GRAPHS + "test/crash-small"
     triples = 5_000
     body = "".join(f'<urn:x:s{i}> <urn:x:p> "{i}" .\n' for i in range(triples)).encode()
@@ -267,7 +300,7 @@ def test_a_server_killed_while_a_write_reaches_the_replica_serves_it_when_starte
         }
         assert found[small] == 500
         assert found.get(big, 0) in (0, triples)  # all of it or none, never part
-        replica = json.loads(httpx.get(f"{second.url}/healthz").text)["replica"]
+        replica = loaded(second.url)
         assert replica["quads"] == sum(found.values())  # the copy holds what the disk holds
     finally:
         _stop(second.process)
@@ -278,6 +311,7 @@ def test_a_worker_killed_at_its_time_limit_is_replaced_by_one_that_has_every_wri
 ) -> None:
     """The replacement is forked from the host, which applied the writes: it sees them."""
     app = start_app(load_on_start=False, replica="memory", query_timeout_s=1.0)
+    settled(app)
     graph = GRAPHS + "test/replica-respawn"
     body = "".join(f'<urn:x:s{i}> <urn:x:p> "{i}" .\n' for i in range(500))
     headers = {"Content-Type": "application/n-triples", **app.auth("editor")}
@@ -322,8 +356,8 @@ def test_a_worker_that_grew_by_running_a_heavy_query_is_replaced_by_a_new_fork(
     """pyoxigraph's in-memory store writes to pages it reads: a heavy query leaves a worker
     with pages of its own, which a new fork gives back."""
     app = start_app(load_on_start=False, replica="memory", heavy_after_s=0.0)
-    pool = app.node.replica
-    assert pool is not None and pool.recycled == 0
+    pool = settled(app)
+    assert pool.recycled == 0
     monkeypatch.setattr(replica, "WORKER_BYTES", 1)  # every worker is over it
     count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
     assert rows(app, count) == [(("n", "0"),)]

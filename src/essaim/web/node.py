@@ -161,7 +161,7 @@ class Node:
             if server.replica == "memory":
                 self.replica = ReplicaPool(
                     self.snapshots, self.store, pool_settings, PAGE_FUNCTIONS,
-                    server.replica_max_memory,
+                    server.replica_max_memory, self._write_lock,
                 )  # fmt: skip
                 inner = self.replica
             else:
