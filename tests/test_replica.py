@@ -381,3 +381,48 @@ def test_a_replica_needs_the_embedded_store_on_disk(tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="--replica memory copies the embedded store on disk"):
         asyncio.run(node.start())
     node.store.close()
+
+
+def test_idle_workers_apply_a_write_before_any_query_asks(replica_app: EssaimApp) -> None:
+    """Right after the write's response, not with the next query (which then pays nothing)."""
+    app, pool = replica_app, settled(replica_app)
+    graph = GRAPHS + "test/replica-eager"
+    update = f'INSERT DATA {{ GRAPH <{graph}> {{ <urn:x:a> <urn:x:p> "eager" }} }}'
+    assert app.post("/sparql", data={"update": update}, headers=app.auth("editor")).is_success
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        seen = [pool._applied.get(w, 0) for w in list(pool._workers)]
+        if len(seen) == pool.settings.workers and min(seen) == pool._seq:
+            break
+        time.sleep(0.01)
+    assert [pool._applied.get(w, 0) for w in pool._workers] == [pool._seq] * len(pool._workers)
+    ask = f"SELECT ?o WHERE {{ GRAPH <{graph}> {{ <urn:x:a> <urn:x:p> ?o }} }}"
+    assert all(found == [(("o", "eager"),)] for found in on_every_worker(app, ask))
+
+
+def test_a_killed_host_is_noticed_and_loaded_again_while_queries_see_every_write(
+    start_app: Callable[..., EssaimApp], caplog: pytest.LogCaptureFixture
+) -> None:
+    """SIGKILL the host: /healthz and the log say so; a write and the queries after it are
+    answered right (a worker killed at its limit meanwhile is replaced over the disk, or by a
+    fork of the new host); then a new host holds the copy and forks the workers again."""
+    app = start_app(load_on_start=False, replica="memory", query_timeout_s=2.0)
+    pool = settled(app)
+    host = pool._host
+    assert host is not None
+    os.kill(host.process.pid, signal.SIGKILL)
+    graph = GRAPHS + "test/replica-host-killed"
+    body = "".join(f'<urn:x:s{i}> <urn:x:p> "{i}" .\n' for i in range(300))
+    headers = {"Content-Type": "application/n-triples", **app.auth("editor")}
+    assert app.put("/rdf-graphs", params={"graph": graph}, content=body, headers=headers).is_success
+    count = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"
+    assert rows(app, count) == [(("n", "300"),)]
+    runaway = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+    assert app.post("/sparql", data={"query": runaway}, headers=JSON).status_code == 503
+    assert all(found == [(("n", "300"),)] for found in on_every_worker(app, count))
+    health = app.get("/healthz").json()["replica"]
+    assert health["host_restarts"] == 1 and health["state"] in ("reloading", "memory")
+    assert "replica: the host process died (exit status -9)" in caplog.text
+    settled(app)
+    assert pool._host is not None and pool._host.process.pid != host.process.pid
+    assert all(found == [(("n", "300"),)] for found in on_every_worker(app, count))
