@@ -200,6 +200,30 @@ def test_an_update_a_replay_could_not_reproduce_copies_what_the_disk_holds(
     assert all(found == on_disk for found in on_every_worker(app, query))
 
 
+def test_an_update_writing_graphs_it_does_not_name_rebuilds_the_copy_as_the_disk_answers(
+    replica_app: EssaimApp, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A replay could differ and its graphs are unknown: the workers answer from a new
+    checkpoint at once, and from a new copy once it is loaded."""
+    app, pool = replica_app, settled(replica_app)
+    host = pool._host
+    graph = GRAPHS + "test/replica-rebuild"
+    update = (
+        f"INSERT {{ GRAPH ?g {{ <urn:x:a> <urn:x:at> ?now }} }} "
+        f"WHERE {{ VALUES ?g {{ <{graph}> }} BIND(NOW() AS ?now) }}"
+    )
+    response = app.post("/sparql", data={"update": update}, headers=app.auth("admin"))
+    assert response.status_code == 204, response.text
+    assert "replica: rebuilding the in-memory copy" in caplog.text
+    query = f"SELECT ?o WHERE {{ GRAPH <{graph}> {{ <urn:x:a> <urn:x:at> ?o }} }}"
+    on_disk = disk_rows(app, query)
+    assert len(on_disk) == 1
+    assert all(found == on_disk for found in on_every_worker(app, query))
+    settled(app)
+    assert pool._host is not host
+    assert all(found == on_disk for found in on_every_worker(app, query))
+
+
 def test_the_canned_queries_give_the_same_rows_with_and_without_the_replica(
     replica_app: EssaimApp,
 ) -> None:

@@ -448,6 +448,9 @@ class ReplicaPool(WorkerPool):
         self.state = "reloading"
         self._log.clear()
         self._applied.clear()
+        for worker in self._take_idle():
+            if not isinstance(worker.process, _Forked):
+                self._idle.put_nowait(worker)
         for worker in list(self._workers):
             if isinstance(worker.process, _Forked):  # they cannot apply it: replaced
                 await self._kill(worker, None)
