@@ -65,6 +65,12 @@ BYTES_PER_QUAD = 400
 WORKER_BYTES = 128 * 1024 * 1024
 
 
+#: How many idle workers apply a write at once (``ReplicaPool._catch_up``): measured on the
+#: 2-core machine, four at once (and the host) slowed the write's answer and the next query
+#: several times over; the others wait their turn out of the idle queue.
+APPLYING = max(1, (os.cpu_count() or 2) // 2)
+
+
 class ReplicaTooLarge(StoreError):
     """The replica would not fit the memory it is given."""
 
@@ -319,6 +325,7 @@ class ReplicaPool(WorkerPool):
         self._wrote: set[_Worker] = set()  # workers whose current request carries writes
         self._tasks: set[asyncio.Task[Any]] = set()
         self._sending = asyncio.Lock()
+        self._applying = asyncio.Semaphore(APPLYING)
         self._disk_workers = 0  # workers over the checkpoints on disk, started or starting
         #: Set while the current checkpoint holds every write numbered so far.
         self._fresh = asyncio.Event()
@@ -562,7 +569,9 @@ class ReplicaPool(WorkerPool):
         return idle
 
     def _catch_up(self) -> None:
-        """Idle forked workers apply the new writes now, not with their next query."""
+        """Idle forked workers apply the new writes now, not with their next query: taken out
+        of the idle queue, ``APPLYING`` at a time, so that a query waits for a current worker
+        rather than take one that would apply the writes first."""
         for worker in self._take_idle():
             if isinstance(worker.process, _Forked) and self._applied.get(worker, 0) < self._seq:
                 self._task(self._apply(worker))
@@ -570,6 +579,12 @@ class ReplicaPool(WorkerPool):
                 self._idle.put_nowait(worker)
 
     async def _apply(self, worker: _Worker) -> None:
+        async with self._applying:  # a few at a time: the CPUs stay free for the write's answer
+            await self._apply_now(worker)
+
+    async def _apply_now(self, worker: _Worker) -> None:
+        if worker.dead:
+            return
         applied = self._applied.get(worker, self._seq)
         operations = [op for seq, op in self._log if seq > applied]
         self._applied[worker] = self._seq
