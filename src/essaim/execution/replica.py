@@ -2,20 +2,27 @@
 embedded store, which answers the comparative queries 2–6× faster than the store on disk.
 
 A *replica host* process loads the copy from the consistent checkpoint made when the server
-starts (``essaim.execution.snapshots``), then forks the query workers: each starts with the
-host's copy, shared copy-on-write, so the copy is in memory once, a worker is replaced in
-milliseconds when it is killed at its time limit (a fork, where loading a copy takes seconds),
-and the time limits hold as with the checkpoints on disk: a worker over its limit is killed, the
-CPU freed (threads over one copy could not be stopped: pyoxigraph cannot cancel a query).
+starts (``essaim.execution.snapshots``), in the background: until it is loaded the pool's workers
+answer from the checkpoints on disk, as ``WorkerPool``'s do, so the server answers as soon as it
+would without the replica. Then the host forks the query workers: each starts with the host's
+copy, shared copy-on-write, so the copy is in memory once, a worker is replaced in milliseconds
+when it is killed at its time limit (a fork, where loading a copy takes seconds), and the time
+limits hold as with the checkpoints on disk: a worker over its limit is killed, the CPU freed
+(threads over one copy could not be stopped: pyoxigraph cannot cancel a query).
 
 Writes go to the disk store first, as without a replica (nothing is lost on a crash: the next
 start loads the copy from the disk store again). The embedded store records what each write did
 (``essaim.store.journal``); once the write has committed, and before its response is sent, the
 pool numbers the operations and sends them to the host, which applies them to its copy (so that
-a worker forked later starts current). A worker applies the operations it has not seen before
-it answers its next query: every query that starts after a write's response sees the write. An
-operation that cannot be replayed (``reload``) makes the pool start a new host from a new
-checkpoint, and new workers from it, before the write answers.
+a worker forked later starts current), and the idle workers apply them at once (``APPLYING`` at
+a time, out of the idle queue meanwhile); a busy worker applies those it has not seen before it
+answers its next query: every query that starts after a write's response sees the write. An
+operation that cannot be replayed (``reload``) makes the workers answer from a new checkpoint
+before the write answers, while a new host loads the copy from it.
+
+If the host dies, the pool notices (its watch, every 0.1 s), makes a checkpoint under the write
+lock and loads a new host from it; meanwhile the workers forked before keep answering (they get
+every write in their requests) and a worker that must be replaced reads that checkpoint.
 
 Run as ``python -m essaim.execution.replica CHECKPOINT FD ALLOWED``: FD is the host's end of its
 control socket, ALLOWED the JSON allow-list of the workers' domain functions.
