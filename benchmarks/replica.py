@@ -381,7 +381,8 @@ def markdown(report: dict[str, Any]) -> str:
                 f"Added by the replica: {put['create_added_ms']:+.0f} ms (new graph), "
                 f"{put['replace_added_ms']:+.0f} ms (replacement); to the next query "
                 f"{put['create_query_added_ms']:+.0f} / {put['replace_query_added_ms']:+.0f} ms "
-                "(it applies the write on the replica). Memory after the writes: "
+                "(on the replica, idle workers apply the write once it is made; the query waits "
+                "for one that has). Memory after the writes: "
                 + ", ".join(f"{n} {_mb(v)}" for n, v in size["after_writes_pss_bytes"].items())
                 + ".",
                 "",

@@ -72,7 +72,7 @@ BYTES_PER_QUAD = 400
 WORKER_BYTES = 128 * 1024 * 1024
 
 
-#: How many idle workers apply a write at once (``ReplicaPool._catch_up``): measured on the
+#: How many idle workers apply a write at once (``ReplicaPool.catch_up``): measured on the
 #: 2-core machine, four at once (and the host) slowed the write's answer and the next query
 #: several times over; the others wait their turn out of the idle queue.
 APPLYING = max(1, (os.cpu_count() or 2) // 2)
@@ -428,8 +428,8 @@ class ReplicaPool(WorkerPool):
 
     async def published(self) -> None:
         """Number the writes the store recorded and send them to the host (or rebuild the
-        replica when one cannot be replayed); idle workers apply them at once, the others with
-        their next request. Called under the write lock, before the write's response."""
+        replica when one cannot be replayed); workers apply them with their next request, idle
+        ones at once (``catch_up``). Called under the write lock, before the write's response."""
         operations, self.store.journal = self.store.journal or [], []
         if any("reload" in op for op in operations):
             await self._reload(next(op["reload"] for op in operations if "reload" in op))
@@ -449,7 +449,6 @@ class ReplicaPool(WorkerPool):
                     await asyncio.to_thread(host.send, operations, self._seq)
             except OSError as exc:
                 self._task(self._host_died(host, f"sending it a write failed: {exc}"))
-        self._catch_up()
         self._prune()
         self._trim()
 
@@ -575,10 +574,11 @@ class ReplicaPool(WorkerPool):
             idle.append(self._idle.get_nowait())
         return idle
 
-    def _catch_up(self) -> None:
+    def catch_up(self) -> None:
         """Idle forked workers apply the new writes now, not with their next query: taken out
         of the idle queue, ``APPLYING`` at a time, so that a query waits for a current worker
-        rather than take one that would apply the writes first."""
+        rather than take one that would apply the writes first. Called once the write is done
+        (``Node.write``, after the search index): not to compete with it for the CPUs."""
         for worker in self._take_idle():
             if isinstance(worker.process, _Forked) and self._applied.get(worker, 0) < self._seq:
                 self._task(self._apply(worker))

@@ -207,6 +207,8 @@ class Node:
                     await asyncio.to_thread(self.snapshots.publish)
                 await self.executor.published()
                 await asyncio.to_thread(self.search.sync, self.store, graphs)
+                if self.replica is not None:
+                    self.replica.catch_up()  # idle workers apply it now, not with a query
 
     async def call(
         self, function: Callable[Concatenate[Dataset, P], T], *args: P.args, **kwargs: P.kwargs
