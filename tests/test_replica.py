@@ -32,7 +32,7 @@ import pytest
 from essaim.canned import bundled_queries
 from essaim.config import ServerSettings, Settings, SettingsError
 from essaim.execution import replica
-from essaim.execution.replica import ReplicaTooLarge
+from essaim.execution.replica import ReplicaPool, ReplicaTooLarge
 from essaim.loading import load
 from essaim.resources import bundled_data
 from essaim.store import EmbeddedStore, StoreError
@@ -88,18 +88,40 @@ def disk_rows(app: EssaimApp, query: str) -> Rows:
     return _rows(results.serialize(format=ox.QueryResultsFormat.JSON) or b"")
 
 
+def settled(app: EssaimApp) -> ReplicaPool:
+    """Once the copy is loaded and every worker is a fork of its host, idle (until then the
+    workers answer from the checkpoints on disk)."""
+    pool = app.node.replica
+    assert pool is not None
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        workers = list(pool._workers)
+        host = pool._host
+        if (
+            pool.state == "memory"
+            and pool._idle.qsize() == len(workers) == pool.settings.workers
+            and all(getattr(w.process, "host", None) is host for w in workers)
+        ):
+            return pool
+        time.sleep(0.01)
+    raise AssertionError(f"the replica did not settle: {pool.status()}")
+
+
 @pytest.fixture(scope="module")
 def replica_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EssaimApp]:
     """One node with a replica for the module: each test writes graphs of its own."""
     root = tmp_path_factory.mktemp("replica")
     preload(root)
     with ExitStack() as stack:
-        yield open_app(stack, root, load_on_start=False, replica="memory")
+        app = open_app(stack, root, load_on_start=False, replica="memory")
+        settled(app)
+        yield app
 
 
 def test_the_replica_starts_from_the_store_and_says_what_it_took(replica_app: EssaimApp) -> None:
     health = replica_app.get("/healthz").json()
     quads = len(replica_app.node.store.raw)  # type: ignore[attr-defined]
+    assert health["replica"]["state"] == "memory"
     assert health["replica"]["quads"] == quads > 1000
     assert health["replica"]["resident_bytes"] > 0
     assert health["replica"]["estimate_bytes"] >= quads * 400
@@ -178,6 +200,30 @@ def test_an_update_a_replay_could_not_reproduce_copies_what_the_disk_holds(
     assert all(found == on_disk for found in on_every_worker(app, query))
 
 
+def test_an_update_writing_graphs_it_does_not_name_rebuilds_the_copy_as_the_disk_answers(
+    replica_app: EssaimApp, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A replay could differ and its graphs are unknown: the workers answer from a new
+    checkpoint at once, and from a new copy once it is loaded."""
+    app, pool = replica_app, settled(replica_app)
+    host = pool._host
+    graph = GRAPHS + "test/replica-rebuild"
+    update = (
+        f"INSERT {{ GRAPH ?g {{ <urn:x:a> <urn:x:at> ?now }} }} "
+        f"WHERE {{ VALUES ?g {{ <{graph}> }} BIND(NOW() AS ?now) }}"
+    )
+    response = app.post("/sparql", data={"update": update}, headers=app.auth("admin"))
+    assert response.status_code == 204, response.text
+    assert "replica: rebuilding the in-memory copy" in caplog.text
+    query = f"SELECT ?o WHERE {{ GRAPH <{graph}> {{ <urn:x:a> <urn:x:at> ?o }} }}"
+    on_disk = disk_rows(app, query)
+    assert len(on_disk) == 1
+    assert all(found == on_disk for found in on_every_worker(app, query))
+    settled(app)
+    assert pool._host is not host
+    assert all(found == on_disk for found in on_every_worker(app, query))
+
+
 def test_the_canned_queries_give_the_same_rows_with_and_without_the_replica(
     replica_app: EssaimApp,
 ) -> None:
@@ -216,12 +262,23 @@ def _kill_tree(server: EssaimServer) -> None:
     server.process.wait()
 
 
+def loaded(url: str) -> dict[str, Any]:
+    """What ``/healthz`` says of the replica once its copy is loaded."""
+    deadline = time.monotonic() + 60
+    while True:
+        replica: dict[str, Any] = httpx.get(f"{url}/healthz").json()["replica"]
+        if replica["state"] == "memory" or time.monotonic() > deadline:
+            return replica
+        time.sleep(0.05)
+
+
 def test_a_server_killed_while_a_write_reaches_the_replica_serves_it_when_started_again(
     tmp_path: Path,
 ) -> None:
     root = tmp_path / "crash"
     first = launch(root, "--no-load", "--replica", "memory", "--workers", "1")
     tokens = first.tokens
+    assert loaded(first.url)["state"] == "memory"
     big, small = GRAPHS + "test/crash-big", GRAPHS + "test/crash-small"
     triples = 5_000
     body = "".join(f'<urn:x:s{i}> <urn:x:p> "{i}" .\n' for i in range(triples)).encode()
@@ -267,7 +324,7 @@ def test_a_server_killed_while_a_write_reaches_the_replica_serves_it_when_starte
         }
         assert found[small] == 500
         assert found.get(big, 0) in (0, triples)  # all of it or none, never part
-        replica = json.loads(httpx.get(f"{second.url}/healthz").text)["replica"]
+        replica = loaded(second.url)
         assert replica["quads"] == sum(found.values())  # the copy holds what the disk holds
     finally:
         _stop(second.process)
@@ -278,6 +335,7 @@ def test_a_worker_killed_at_its_time_limit_is_replaced_by_one_that_has_every_wri
 ) -> None:
     """The replacement is forked from the host, which applied the writes: it sees them."""
     app = start_app(load_on_start=False, replica="memory", query_timeout_s=1.0)
+    settled(app)
     graph = GRAPHS + "test/replica-respawn"
     body = "".join(f'<urn:x:s{i}> <urn:x:p> "{i}" .\n' for i in range(500))
     headers = {"Content-Type": "application/n-triples", **app.auth("editor")}
@@ -322,8 +380,8 @@ def test_a_worker_that_grew_by_running_a_heavy_query_is_replaced_by_a_new_fork(
     """pyoxigraph's in-memory store writes to pages it reads: a heavy query leaves a worker
     with pages of its own, which a new fork gives back."""
     app = start_app(load_on_start=False, replica="memory", heavy_after_s=0.0)
-    pool = app.node.replica
-    assert pool is not None and pool.recycled == 0
+    pool = settled(app)
+    assert pool.recycled == 0
     monkeypatch.setattr(replica, "WORKER_BYTES", 1)  # every worker is over it
     count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
     assert rows(app, count) == [(("n", "0"),)]
@@ -347,3 +405,48 @@ def test_a_replica_needs_the_embedded_store_on_disk(tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="--replica memory copies the embedded store on disk"):
         asyncio.run(node.start())
     node.store.close()
+
+
+def test_idle_workers_apply_a_write_before_any_query_asks(replica_app: EssaimApp) -> None:
+    """Right after the write's response, not with the next query (which then pays nothing)."""
+    app, pool = replica_app, settled(replica_app)
+    graph = GRAPHS + "test/replica-eager"
+    update = f'INSERT DATA {{ GRAPH <{graph}> {{ <urn:x:a> <urn:x:p> "eager" }} }}'
+    assert app.post("/sparql", data={"update": update}, headers=app.auth("editor")).is_success
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        seen = [pool._applied.get(w, 0) for w in list(pool._workers)]
+        if len(seen) == pool.settings.workers and min(seen) == pool._seq:
+            break
+        time.sleep(0.01)
+    assert [pool._applied.get(w, 0) for w in pool._workers] == [pool._seq] * len(pool._workers)
+    ask = f"SELECT ?o WHERE {{ GRAPH <{graph}> {{ <urn:x:a> <urn:x:p> ?o }} }}"
+    assert all(found == [(("o", "eager"),)] for found in on_every_worker(app, ask))
+
+
+def test_a_killed_host_is_noticed_and_loaded_again_while_queries_see_every_write(
+    start_app: Callable[..., EssaimApp], caplog: pytest.LogCaptureFixture
+) -> None:
+    """SIGKILL the host: /healthz and the log say so; a write and the queries after it are
+    answered right (a worker killed at its limit meanwhile is replaced over the disk, or by a
+    fork of the new host); then a new host holds the copy and forks the workers again."""
+    app = start_app(load_on_start=False, replica="memory", query_timeout_s=2.0)
+    pool = settled(app)
+    host = pool._host
+    assert host is not None
+    os.kill(host.process.pid, signal.SIGKILL)
+    graph = GRAPHS + "test/replica-host-killed"
+    body = "".join(f'<urn:x:s{i}> <urn:x:p> "{i}" .\n' for i in range(300))
+    headers = {"Content-Type": "application/n-triples", **app.auth("editor")}
+    assert app.put("/rdf-graphs", params={"graph": graph}, content=body, headers=headers).is_success
+    count = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"
+    assert rows(app, count) == [(("n", "300"),)]
+    runaway = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+    assert app.post("/sparql", data={"query": runaway}, headers=JSON).status_code == 503
+    assert all(found == [(("n", "300"),)] for found in on_every_worker(app, count))
+    health = app.get("/healthz").json()["replica"]
+    assert health["host_restarts"] == 1 and health["state"] in ("reloading", "memory")
+    assert "replica: the host process died (exit status -9)" in caplog.text
+    settled(app)
+    assert pool._host is not None and pool._host.process.pid != host.process.pid
+    assert all(found == [(("n", "300"),)] for found in on_every_worker(app, count))

@@ -13,7 +13,8 @@ its result goes back pickled, as the body of a ``call`` answer.
 
 A worker forked from a replica host (``essaim.execution.replica``) holds an in-memory copy of the
 store instead of opening snapshots: each request then carries the writes made since its last one
-(``ops``, ``essaim.store.journal``), which it applies before it answers.
+(``ops``, ``essaim.store.journal``), which it applies before it answers; a request of writes
+alone (sent to an idle worker right after a write) is answered with an END frame once applied.
 
 Run as ``python -m essaim.execution.worker FD [ALLOWED]`` with FD one end of a Unix socket pair
 and ALLOWED a JSON list of the functions it may call.
@@ -134,6 +135,9 @@ class Worker:
             # A write this copy cannot apply would leave it wrong: the worker stops (the pool
             # reports the query failed and starts another from the host).
             journal.apply(self.open(None), request["ops"])
+            if "query" not in request and "call" not in request:  # only the writes: applied
+                self.sock.sendall(json_frame(END, None))
+                return
         if "call" in request:
             self.call(request)
             return

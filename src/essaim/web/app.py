@@ -4,7 +4,6 @@ limit, problem+json for anything unexpected)."""
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -150,8 +149,8 @@ def create_app(settings: Settings, store: Dataset | None = None) -> FastAPI:
             "version": __version__,
             "modified": node.modified.isoformat(),
         }
-        if node.replica is not None and node.replica.report is not None:
-            body["replica"] = dataclasses.asdict(node.replica.report)
+        if node.replica is not None:
+            body["replica"] = node.replica.status()
         return JSONResponse(body)  # fmt: skip
 
     return app

@@ -161,7 +161,7 @@ class Node:
             if server.replica == "memory":
                 self.replica = ReplicaPool(
                     self.snapshots, self.store, pool_settings, PAGE_FUNCTIONS,
-                    server.replica_max_memory,
+                    server.replica_max_memory, self._write_lock,
                 )  # fmt: skip
                 inner = self.replica
             else:
@@ -207,6 +207,8 @@ class Node:
                     await asyncio.to_thread(self.snapshots.publish)
                 await self.executor.published()
                 await asyncio.to_thread(self.search.sync, self.store, graphs)
+                if self.replica is not None:
+                    self.replica.catch_up()  # idle workers apply it now, not with a query
 
     async def call(
         self, function: Callable[Concatenate[Dataset, P], T], *args: P.args, **kwargs: P.kwargs
