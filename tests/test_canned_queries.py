@@ -878,21 +878,18 @@ def test_rdflib_runs_it_with_the_same_number_of_rows(
     assert len(list(rdflib_graph.query(text))) == len(solutions(rdflib_twin.query(text)))
 
 
-#: The canned queries whose rows differ over Virtuoso 7.2.5 (on the same data, the parameters
-#: bound the same way), and why where it is known: 16 of 18 at most. Every other query must give
-#: the same rows. Two of them (by territory) differ on a fresh server and not after other loads
-#: and clears: not yet understood.
-#: The canned queries that still give other rows on Virtuoso 7.2, with the reduced causes (the
-#: queries were rewritten around the others: queries/README.md, "Portability").
-#: A FILTER inside an OPTIONAL, after a path to a bound territory, drops rows on Virtuoso:
-#:   SELECT ?b ?l { ?i essaim:territory/essaim:partOf* <sarthe> ; essaim:hasBarrier ?b .
+#: The canned queries that still give other rows on Virtuoso 7.2.5 (on the same data, the
+#: parameters bound the same way), with the reduced causes; the queries were rewritten around
+#: the others (queries/README.md, "Portability"). Every other query must give the same rows.
+#: One of those: a FILTER inside an OPTIONAL, after a join on a path to a territory bound by
+#: VALUES, drops rows on Virtuoso (an execution bug: its SQL translation is right):
+#:   SELECT ?b ?l { VALUES ?t { <france> } ?x essaim:partOf* ?t .
+#:     ?i essaim:territory ?x ; essaim:hasBarrier ?b .
 #:     OPTIONAL { ?b skos:prefLabel ?l FILTER (LANGMATCHES(LANG(?l), "fr")) } }
-#: gives 1 row of 4 (all 4 without the FILTER; with `essaim:territory ?t`, ?t bound by VALUES,
-#: and no path: SP031 "Internal error: ssg_print_rvr"). A sub-select round the required
-#: patterns, or the path written as two triple patterns, changes nothing.
-_OPTIONAL_FILTER = "a FILTER in an OPTIONAL after a path to a bound territory drops rows"
+#: gives 1 row of 4 (4 without the FILTER, or with the territory written in the pattern); a
+#: SELECT DISTINCT sub-select round the required patterns gives the 4 (barriers-by-territory,
+#: success-factors-by-territory; without DISTINCT, an `a essaim:Initiative` there still lost them).
 VIRTUOSO_DIFFERENCES: dict[str, str] = {
-    "barriers-by-territory": _OPTIONAL_FILTER,
     "codebook-concept-usage": "the passages' OPTIONAL over a UNION finds none (not yet reduced)",
     # Its shared sectors and families are found by a FILTER EXISTS inside an OPTIONAL (the
     # bug above, not reduced further); and where an initiative has no comparable pair Virtuoso
@@ -900,7 +897,6 @@ VIRTUOSO_DIFFERENCES: dict[str, str] = {
     "cross-sector-partnership-ratio": "more cross pairs (OPTIONAL with FILTER EXISTS); SR083",
     "initiative-profile": 'GROUP_CONCAT over no role is "" (pyoxigraph: unbound), an xsd:integer'
     " offset is xsd:nonNegativeInteger, and one more row (a passage of a fact in another mode)",
-    "success-factors-by-territory": _OPTIONAL_FILTER,
 }
 
 
