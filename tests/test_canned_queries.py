@@ -900,9 +900,9 @@ def test_rdflib_runs_it_with_the_same_number_of_rows(
 #: ?a, ?b OPTIONAL { ?a essaim:sector ?s FILTER EXISTS { ?b essaim:sector ?s } } } counts 161
 #: (9 on pyoxigraph; with paths, none); the OPTIONAL in a sub-select and the EXISTS in a BIND
 #: after it give 9. A division by zero stops the whole query (SR083), even in rows a join then
-#: drops. A UNION of three groups inside an OPTIONAL, each reading passages, loses rows when the
-#: branches bind different variables (codebook-concept-usage: 1 passage of 5; with the same
-#: variables in each, 35 of 39); a sub-select holding the UNION, in the OPTIONAL, gives them all.
+#: drops. A UNION inside an OPTIONAL, each branch reading passages, loses rows when the branches
+#: bind different variables (codebook-concept-usage: 1 passage of 5), and with three branches
+#: even when they bind the same (35 of 39); two branches binding the same variables give them all.
 VIRTUOSO_DIFFERENCES: dict[str, str] = {}
 
 
