@@ -878,30 +878,32 @@ def test_rdflib_runs_it_with_the_same_number_of_rows(
     assert len(list(rdflib_graph.query(text))) == len(solutions(rdflib_twin.query(text)))
 
 
-#: The canned queries whose rows differ over Virtuoso 7.2.5 (on the same data, the parameters
-#: bound the same way), and why where it is known: 16 of 18 at most. Every other query must give
-#: the same rows. Two of them (by territory) differ on a fresh server and not after other loads
-#: and clears: not yet understood.
-#: The canned queries that still give other rows on Virtuoso 7.2, with the reduced causes (the
-#: queries were rewritten around the others: queries/README.md, "Portability").
-#: A FILTER inside an OPTIONAL, after a path to a bound territory, drops rows on Virtuoso:
-#:   SELECT ?b ?l { ?i essaim:territory/essaim:partOf* <sarthe> ; essaim:hasBarrier ?b .
+#: The canned queries that still give other rows on Virtuoso 7.2.5 (on the same data, the
+#: parameters bound the same way): none. The queries are written around its bugs
+#: (queries/README.md, "Portability"); the reduced ones:
+#: A FILTER inside an OPTIONAL, after a join on a path to a territory bound by
+#: VALUES, drops rows on Virtuoso (an execution bug: its SQL translation is right):
+#:   SELECT ?b ?l { VALUES ?t { <france> } ?x essaim:partOf* ?t .
+#:     ?i essaim:territory ?x ; essaim:hasBarrier ?b .
 #:     OPTIONAL { ?b skos:prefLabel ?l FILTER (LANGMATCHES(LANG(?l), "fr")) } }
-#: gives 1 row of 4 (all 4 without the FILTER; with `essaim:territory ?t`, ?t bound by VALUES,
-#: and no path: SP031 "Internal error: ssg_print_rvr"). A sub-select round the required
-#: patterns, or the path written as two triple patterns, changes nothing.
-_OPTIONAL_FILTER = "a FILTER in an OPTIONAL after a path to a bound territory drops rows"
-VIRTUOSO_DIFFERENCES: dict[str, str] = {
-    "barriers-by-territory": _OPTIONAL_FILTER,
-    "codebook-concept-usage": "the passages' OPTIONAL over a UNION finds none (not yet reduced)",
-    # Its shared sectors and families are found by a FILTER EXISTS inside an OPTIONAL (the
-    # bug above, not reduced further); and where an initiative has no comparable pair Virtuoso
-    # stops on the division by zero (SR083) where SPARQL leaves the ratio unbound.
-    "cross-sector-partnership-ratio": "more cross pairs (OPTIONAL with FILTER EXISTS); SR083",
-    "initiative-profile": 'GROUP_CONCAT over no role is "" (pyoxigraph: unbound), an xsd:integer'
-    " offset is xsd:nonNegativeInteger, and one more row (a passage of a fact in another mode)",
-    "success-factors-by-territory": _OPTIONAL_FILTER,
-}
+#: gives 1 row of 4 (4 without the FILTER, or with the territory written in the pattern); a
+#: SELECT DISTINCT sub-select round the required patterns gives the 4 (barriers-by-territory,
+#: success-factors-by-territory; without DISTINCT, an `a essaim:Initiative` there still lost them).
+#: In the same family, a grouped sub-select holding an OPTIONAL over a path, joined to a path to
+#: a territory bound by VALUES, counts 1 row of 23:
+#:   SELECT ?t (COUNT(*) AS ?n) { VALUES ?t { <sarthe> } ?i essaim:territory/essaim:partOf* ?t .
+#:     { SELECT ?i ?c (COUNT(*) AS ?k) { ?i essaim:hasParticipation/essaim:participant ?c .
+#:       OPTIONAL { ?c essaim:sector/skos:broader* ?s } } GROUP BY ?i ?c } } GROUP BY ?t
+#: (a DISTINCT sub-select round the path does not help there; joining on STR(?t) does:
+#: cross-sector-partnership-ratio). A FILTER EXISTS inside an OPTIONAL does not see the left
+#: side's variables: SELECT (COUNT(?s) AS ?n) { ?i essaim:hasParticipation/essaim:participant
+#: ?a, ?b OPTIONAL { ?a essaim:sector ?s FILTER EXISTS { ?b essaim:sector ?s } } } counts 161
+#: (9 on pyoxigraph; with paths, none); the OPTIONAL in a sub-select and the EXISTS in a BIND
+#: after it give 9. A division by zero stops the whole query (SR083), even in rows a join then
+#: drops. A UNION inside an OPTIONAL, each branch reading passages, loses rows when the branches
+#: bind different variables (codebook-concept-usage: 1 passage of 5), and with three branches
+#: even when they bind the same (35 of 39); two branches binding the same variables give them all.
+VIRTUOSO_DIFFERENCES: dict[str, str] = {}
 
 
 _BOOLEAN = XSD + "boolean"
