@@ -411,12 +411,7 @@ class ReplicaPool(WorkerPool):
         self._closing = True
         if self._host_watch is not None:
             self._host_watch.cancel()
-        if self._loading is not None:
-            if self._loading_host is not None:
-                await asyncio.to_thread(self._loading_host.stop)
-            self._loading.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._loading
+        await self._stop_loading()
         for task in list(self._tasks):
             task.cancel()
         await super().close()
@@ -469,14 +464,19 @@ class ReplicaPool(WorkerPool):
                 await self._kill(worker, None)
         self._begin_load(checkpoint, self._seq)
 
+    async def _stop_loading(self) -> None:
+        """Stop a copy being loaded (its host process and the task waiting for it)."""
+        if self._loading is None:
+            return
+        if self._loading_host is not None:
+            await asyncio.to_thread(self._loading_host.stop)
+        self._loading.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await self._loading
+        self._loading = self._loading_from = None
+
     async def _drop_host(self) -> None:
-        if self._loading is not None:
-            if self._loading_host is not None:
-                await asyncio.to_thread(self._loading_host.stop)
-            self._loading.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._loading
-            self._loading = self._loading_from = None
+        await self._stop_loading()
         host, self._host = self._host, None
         if host is not None:
             await asyncio.to_thread(host.stop)
