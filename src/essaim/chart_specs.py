@@ -165,6 +165,31 @@ def _listed(items: Sequence[str], w: Mapping[str, str]) -> str:
     return shown
 
 
+def _cases(count: float | None, n: float, lang: str) -> str:
+    """How many cases a value stands on: "count/n", or "n=N" without a count."""
+    if count is None:
+        return f"n={_show(n, False, lang)}"
+    return f"{_show(count, False, lang)}/{_show(n, False, lang)}"
+
+
+def _caveats(
+    sentences: list[str],
+    w: Mapping[str, str],
+    *,
+    few: Sequence[str],
+    single: Sequence[str],
+    skipped: int,
+    column: str,
+) -> None:
+    """The sentences on values that stand on few cases or one, and on rows left out."""
+    if few:
+        sentences.append(w["few"].format(k=len(few), few=FEW_CASES, items=_listed(few, w)))
+    if single:
+        sentences.append(w["single"].format(items=_listed(single, w)))
+    if skipped:
+        sentences.append(w["skipped"].format(k=skipped, y=column))
+
+
 def build(
     chart: Chart,
     query_title: Mapping[str, str],
@@ -238,11 +263,7 @@ def _bars(
             count = number(row.get(count_col)) if count_col else None
             if n is not None:
                 item[n_col] = n
-                shown = (
-                    f"{_show(count, False, lang)}/{_show(n, False, lang)}"
-                    if count is not None
-                    else f"n={_show(n, False, lang)}"
-                )
+                shown = _cases(count, n, lang)
                 item["_label"] = shown
                 if n <= 1:
                     single.append(f"{name} ({shown})")
@@ -287,12 +308,7 @@ def _bars(
             sentences.append(w["denominators"])
     else:
         sentences.insert(0, w["empty"])
-    if few:
-        sentences.append(w["few"].format(k=len(few), few=FEW_CASES, items=_listed(few, w)))
-    if single:
-        sentences.append(w["single"].format(items=_listed(single, w)))
-    if skipped:
-        sentences.append(w["skipped"].format(k=skipped, y=y))
+    _caveats(sentences, w, few=few, single=single, skipped=skipped, column=y)
 
     encoding: dict[str, Any] = {
         "y": {"field": x, "type": "nominal", "sort": "-x", "title": x},
@@ -363,11 +379,7 @@ def _heatmap(
         name = f"{item[x]} × {item[y]}"
         if n_col is not None and (n := number(row.get(n_col))) is not None:
             count = number(row.get(count_col)) if count_col else None
-            shown = (
-                f"{_show(count, False, lang)}/{_show(n, False, lang)}"
-                if count is not None
-                else f"n={_show(n, False, lang)}"
-            )
+            shown = _cases(count, n, lang)
             item[n_col], item["_label"] = n, shown
             if n <= 1:
                 single.append(f"{name} ({shown})")
@@ -388,12 +400,7 @@ def _heatmap(
         )
     else:
         sentences.append(w["empty"])
-    if few:
-        sentences.append(w["few"].format(k=len(few), few=FEW_CASES, items=_listed(few, w)))
-    if single:
-        sentences.append(w["single"].format(items=_listed(single, w)))
-    if skipped:
-        sentences.append(w["skipped"].format(k=skipped, y=color))
+    _caveats(sentences, w, few=few, single=single, skipped=skipped, column=color)
     numbers = [v[color] for v in values] or [0.0]
     middle = (min(numbers) + max(numbers)) / 2
     encoding = {
