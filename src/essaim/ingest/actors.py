@@ -20,6 +20,7 @@ import pyoxigraph as ox
 from essaim import namespaces as ns
 from essaim.ingest.headings import normalise
 from essaim.ingest.readers import IngestError
+from essaim.profiles import territory_codes
 from essaim.store.base import Dataset
 
 __all__ = ["ActorIndex", "Match", "resolve_territory", "slugify"]
@@ -38,38 +39,21 @@ def slugify(text: str, limit: int = 60) -> str:
     return slug or "x"
 
 
-_TERRITORIES = f"""
-SELECT DISTINCT ?t ?code WHERE {{
-  ?t a <{ns.ESSAIM}Territory> .
-  OPTIONAL {{ ?t <{ns.ESSAIM}officialCode> ?code }}
-}}
-"""
-
-
 def resolve_territory(store: Dataset, code: str) -> str:
-    """The territory named by an official code (``72``, ``FR``), its IRI's last part
-    (``sarthe``) or its IRI; one sentence when none or several match."""
+    """The territory named by an official code (``72``, ``FR``), a minted name
+    (``fr-departement-72``), its IRI's last part (``sarthe``) or its IRI, as the CSV import and
+    the pages resolve it (:func:`essaim.profiles.territory_codes.resolve_territory`); one
+    sentence when none or several match."""
     wanted = code.strip()
-    found: set[str] = set()
-    for row in cast(ox.QuerySolutions, store.query(_TERRITORIES)):
-        iri = cast(ox.NamedNode, row["t"]).value
-        official = row["code"]
-        if (
-            iri == wanted
-            or iri.rsplit("/", 1)[-1] == wanted
-            or (isinstance(official, ox.Literal) and official.value.casefold() == wanted.casefold())
-        ):
-            found.add(iri)
-    if not found:
-        raise IngestError(
-            f"no territory in the knowledge base has the code or name {wanted!r}: give an "
-            "official code (such as 72 or FR) or the last part of a territory's IRI (sarthe)."
-        )
-    if len(found) > 1:
-        raise IngestError(
-            f"the territory {wanted!r} is ambiguous ({', '.join(sorted(found))}): give its IRI."
-        )
-    return found.pop()
+    resolved = territory_codes.resolve_territory(store, wanted, "en")
+    if resolved.iri is not None:
+        return resolved.iri
+    if resolved.ambiguous:
+        raise IngestError(f"the territory {territory_codes.ambiguity(resolved, 'en')}")
+    raise IngestError(
+        f"no territory in the knowledge base has the code or name {wanted!r}: give an "
+        "official code (such as 72 or FR) or the last part of a territory's IRI (sarthe)."
+    )
 
 
 _ACTORS = f"""
