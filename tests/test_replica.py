@@ -435,6 +435,12 @@ def test_a_killed_host_is_noticed_and_loaded_again_while_queries_see_every_write
     host = pool._host
     assert host is not None
     os.kill(host.process.pid, signal.SIGKILL)
+    # The watch notices the death by the host's exit status within 0.1 s; a write sent before
+    # it would notice it by a broken pipe instead (also handled, but logged otherwise): wait for
+    # the watch, so that the log line below is the exit status's.
+    deadline = time.monotonic() + 30
+    while pool._host is host and time.monotonic() < deadline:
+        time.sleep(0.01)
     graph = GRAPHS + "test/replica-host-killed"
     body = "".join(f'<urn:x:s{i}> <urn:x:p> "{i}" .\n' for i in range(300))
     headers = {"Content-Type": "application/n-triples", **app.auth("editor")}
